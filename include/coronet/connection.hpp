@@ -1,0 +1,115 @@
+// coronet::connection: one TCP connection, owned by the coroutine that serves it.
+//
+//   asio::awaitable<void> echo(coronet::connection conn) {
+//     std::array<char, 4096> buf;
+//     for (;;) {
+//       auto n = co_await conn.read_some(asio::buffer(buf));  // 0 at clean EOF
+//       if (n == 0) co_return;
+//       co_await conn.write(asio::buffer(buf, n));
+//     }
+//   }
+//
+// A connection is move-only and closes its socket when the last owner goes away. It is
+// an Asio AsyncReadStream and AsyncWriteStream, so asio::async_read, asio::async_write
+// and coronet::framed work on it directly.
+//
+// Thread safety: like an Asio socket, one connection is used from its own executor
+// (the server's worker thread that accepted it). stopping(), id() and
+// remote_endpoint() may be called from anywhere.
+#pragma once
+
+#include "coronet/detail/connection_state.hpp"
+#include "coronet/errc.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <cstdint>
+#include <memory>
+
+namespace coronet {
+
+class connection {
+ public:
+  using executor_type = asio::any_io_executor;
+  using socket_type = asio::ip::tcp::socket;
+  using endpoint_type = asio::ip::tcp::endpoint;
+
+  // Wraps an already connected socket (what connect() and the server do).
+  explicit connection(socket_type socket);
+  explicit connection(std::shared_ptr<detail::connection_state> state) noexcept
+      : state_(std::move(state)) {}
+
+  connection(connection&&) noexcept = default;
+  connection& operator=(connection&&) noexcept = default;
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() = default;
+
+  // Reads at least one byte. Returns 0 at a clean end of input: the peer closed or
+  // half-closed its side, the server is stopping (after the bytes already received are
+  // drained), or the idle timeout closed the connection. Other errors (reset, ...)
+  // throw std::system_error.
+  template <typename MutableBufferSequence>
+  asio::awaitable<std::size_t> read_some(MutableBufferSequence buffers) {
+    auto [ec, n] =
+        co_await async_read_some(buffers, asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::eof) co_return 0;
+    if (ec) throw_error(ec, "read");
+    co_return n;
+  }
+
+  // Writes the whole buffer sequence or throws std::system_error.
+  template <typename ConstBufferSequence>
+  asio::awaitable<void> write(ConstBufferSequence buffers) {
+    auto [ec, n] = co_await asio::async_write(*this, buffers,
+                                              asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) throw_error(ec, "write");
+  }
+
+  // Half-close: sends FIN; reads still work until the peer closes too.
+  void shutdown_send();
+  // Closes the socket now; pending operations complete with operation_aborted.
+  void close();
+  bool is_open() const noexcept { return state_ && state_->socket.is_open(); }
+
+  // True once the owning server has begun a graceful stop.
+  bool stopping() const noexcept {
+    return state_ && state_->stopping.load(std::memory_order_relaxed);
+  }
+  // Why the library ended this connection: errc::timed_out (idle timeout),
+  // errc::shutting_down (server stop), or empty (it did not).
+  std::error_code close_reason() const noexcept {
+    return state_ ? state_->close_reason : std::error_code{};
+  }
+
+  std::uint64_t id() const noexcept { return state_ ? state_->id : 0; }
+  endpoint_type remote_endpoint() const noexcept { return state_->remote; }
+  endpoint_type local_endpoint() const;
+
+  executor_type get_executor() noexcept { return state_->socket.get_executor(); }
+  // The raw socket, for options and operations this class does not wrap. Using it
+  // bypasses idle-time bookkeeping.
+  socket_type& socket() noexcept { return state_->socket; }
+  const socket_type& socket() const noexcept { return state_->socket; }
+
+  // AsyncReadStream / AsyncWriteStream requirements.
+  template <typename MutableBufferSequence, typename CompletionToken>
+  auto async_read_some(const MutableBufferSequence& buffers, CompletionToken&& token) {
+    state_->touch();
+    return state_->socket.async_read_some(buffers, std::forward<CompletionToken>(token));
+  }
+  template <typename ConstBufferSequence, typename CompletionToken>
+  auto async_write_some(const ConstBufferSequence& buffers, CompletionToken&& token) {
+    state_->touch();
+    return state_->socket.async_write_some(buffers, std::forward<CompletionToken>(token));
+  }
+
+ private:
+  std::shared_ptr<detail::connection_state> state_;
+};
+
+}  // namespace coronet

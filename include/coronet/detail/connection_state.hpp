@@ -1,0 +1,93 @@
+// Shared state behind a coronet::connection. Internal: user code sees only
+// coronet::connection.
+//
+// The server keeps every live state of a worker thread in that worker's intrusive
+// registry so that stop() can reach connections whose handlers are suspended. All
+// members are touched only on the connection's own thread, except `stopping`, which user
+// code may poll from anywhere.
+#pragma once
+
+#include <asio/cancellation_signal.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace coronet::detail {
+
+class connection_registry;
+
+struct connection_state : std::enable_shared_from_this<connection_state> {
+  explicit connection_state(asio::ip::tcp::socket s);
+  connection_state(const connection_state&) = delete;
+  connection_state& operator=(const connection_state&) = delete;
+  ~connection_state();
+
+  // Records I/O activity; the idle timer compares against it. Called when an operation
+  // starts, which is cheap and enough: a read pending for the whole idle period means
+  // the peer was silent for that long.
+  void touch() noexcept {
+    if (idle_timeout.count() != 0) last_activity = std::chrono::steady_clock::now();
+  }
+
+  void start_idle_timer(std::chrono::steady_clock::duration timeout);
+
+  // Graceful stop: the peer's pending and future reads drain what is already buffered
+  // and then end as at EOF (shutdown(SHUT_RD)); writes still work.
+  void begin_stop() noexcept;
+
+  // Forced stop: aborts every pending operation and cancels the handler's coroutine.
+  void force_close() noexcept;
+
+  asio::ip::tcp::socket socket;
+  std::uint64_t id;
+  asio::ip::tcp::endpoint remote;
+  std::atomic<bool> stopping{false};
+  std::error_code close_reason;
+  asio::cancellation_signal cancel;
+
+  std::chrono::steady_clock::duration idle_timeout{0};
+  std::chrono::steady_clock::time_point last_activity{};
+  std::optional<asio::steady_timer> idle_timer;
+
+  // Intrusive links of the owning registry (null for client connections).
+  connection_registry* registry = nullptr;
+  connection_state* prev = nullptr;
+  connection_state* next = nullptr;
+
+ private:
+  void arm_idle_timer(std::chrono::steady_clock::time_point deadline);
+};
+
+// The connections of one worker thread; accessed only on that thread. Removal happens
+// from connection_state's destructor, so a state never outlives its registry entry.
+class connection_registry {
+ public:
+  void add(connection_state* s) noexcept;
+  void remove(connection_state* s) noexcept;
+
+  template <typename F>
+  void for_each(F f) {
+    for (auto* s = head_; s != nullptr;) {
+      auto* next = s->next;  // f may not remove s, but be safe against it anyway
+      f(*s);
+      s = next;
+    }
+  }
+
+  std::size_t size() const noexcept { return size_; }
+
+  // Called (on the registry's thread) after a state was removed.
+  std::function<void()> on_remove;
+
+ private:
+  connection_state* head_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace coronet::detail

@@ -1,0 +1,43 @@
+// coronet error codes and their std::error_category.
+//
+// Expected, connection-level conditions (a clean EOF, the server stopping, an idle
+// connection closed by its timeout) are reported as values. Failures a caller cannot
+// ignore throw std::system_error carrying one of these codes, so `catch
+// (const std::system_error& e)` plus `e.code() == coronet::errc::timed_out` works.
+#pragma once
+
+#include <string>
+#include <system_error>
+
+namespace coronet {
+
+enum class errc {
+  timed_out = 1,       // an operation did not complete within its deadline
+  frame_too_large,     // a peer announced or sent a frame over the codec's limit
+  truncated_frame,     // the stream ended in the middle of a frame
+  bad_message,         // a frame that does not parse (e.g. not JSON) or convert
+  invalid_frame,       // a frame the codec cannot encode (e.g. a line holding its delimiter)
+  shutting_down,       // the server is stopping; the operation was not started
+  connection_limit,    // refused: the server is at max_connections
+  outbox_full,         // a bounded outbox rejected a frame (try_send / overflow policy)
+  connection_closed,   // the connection was closed while the operation was pending
+};
+
+const std::error_category& error_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+// Throws std::system_error with `e` and an optional context message.
+[[noreturn]] void throw_error(errc e, const std::string& what = {});
+[[noreturn]] void throw_error(std::error_code ec, const std::string& what = {});
+
+// True for errors that only say "the peer went away" (reset, broken pipe, EOF,
+// aborted by close). Servers treat them as a normal end of a connection, not a fault.
+bool is_disconnect(std::error_code ec) noexcept;
+
+}  // namespace coronet
+
+template <>
+struct std::is_error_code_enum<coronet::errc> : std::true_type {};

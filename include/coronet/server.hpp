@@ -1,0 +1,109 @@
+// coronet::server: accepts TCP connections and runs a coroutine per connection.
+//
+//   asio::awaitable<void> echo(coronet::connection conn);   // see connection.hpp
+//
+//   int main() {
+//     coronet::server server{{.port = 7000}};
+//     server.run(echo);   // blocks; SIGINT/SIGTERM stop it gracefully
+//   }
+//
+// Threads: `threads = N` runs N worker threads, each with its own io_context.
+// Accepted connections are spread round-robin; a handler runs entirely on the thread of
+// its connection, so per-connection state needs no locks. The handler object itself is
+// shared by all threads and must be safe to call concurrently when N > 1.
+//
+// Shutdown (stop(), or SIGINT/SIGTERM under run()): the server stops accepting; every
+// connection is marked stopping() and its reads drain the bytes already received, then
+// end as at EOF (read_some returns 0); handlers get up to `shutdown_timeout` to finish
+// (writes keep working). What remains is then closed and its coroutine cancelled. A
+// second signal skips the wait.
+//
+// Errors: an exception escaping a handler is passed to `on_error` (default: one line
+// on stderr with the connection id and peer) and closes that connection only. Errors
+// that just mean "the peer went away" (reset, broken pipe) are not reported.
+#pragma once
+
+#include "coronet/connection.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/socket_base.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace coronet {
+
+// Passed to server_options::on_error when a handler fails.
+struct error_info {
+  std::uint64_t connection_id = 0;
+  asio::ip::tcp::endpoint remote{};
+  std::exception_ptr error{};
+};
+
+struct server_options {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 0;  // 0: the OS picks a free port; see server::local_endpoint()
+  int backlog = asio::socket_base::max_listen_connections;
+  std::size_t threads = 1;
+  // Security: caps memory and descriptors a flood of peers can take. A connection over
+  // the cap is accepted and closed at once (counted in server::rejected_count()).
+  std::size_t max_connections = 10'000;
+  // Security: a connection with no read or write started for this long is closed
+  // (its pending read returns 0, close_reason() == errc::timed_out). 0: no limit.
+  std::chrono::milliseconds idle_timeout{0};
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
+  bool handle_signals = true;  // run() only: SIGINT/SIGTERM stop the server
+  bool no_delay = true;        // TCP_NODELAY on accepted sockets
+  std::function<void(const error_info&)> on_error{};  // empty: one line on stderr
+};
+
+class server {
+ public:
+  using handler_type = std::function<asio::awaitable<void>(connection)>;
+
+  explicit server(server_options options = {});
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+  ~server();  // stop() and wait()
+
+  // Binds and listens now, so local_endpoint() is known before run() or start() (to
+  // log it, say). Optional: run() and start() listen if this was not called. Throws
+  // std::system_error if the address cannot be bound.
+  void listen();
+
+  // Binds, serves until stopped, and returns once every thread has finished.
+  // Throws std::system_error if the address cannot be bound.
+  void run(handler_type handler);
+
+  // Binds and starts the worker threads, then returns at once (tests, embedding).
+  // Never installs signal handlers.
+  void start(handler_type handler);
+
+  // Begins a graceful stop and returns at once. Safe from any thread, including a
+  // handler, and idempotent.
+  void stop() noexcept;
+
+  // Blocks until the server has stopped and its threads have exited.
+  void wait();
+
+  asio::ip::tcp::endpoint local_endpoint() const;
+  std::size_t connection_count() const noexcept;
+  std::size_t rejected_count() const noexcept;  // refused by max_connections
+  bool stopping() const noexcept;
+  const server_options& options() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Ignores SIGPIPE process-wide. The server does this itself; call it in clients that
+// write to sockets outside coronet (TLS writes can raise SIGPIPE).
+void ignore_sigpipe() noexcept;
+
+}  // namespace coronet

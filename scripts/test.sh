@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then
+#   1. builds the library with clang 14 (and, once they exist, runs each fuzzer briefly),
+#   2. runs the multi-threaded tests under ThreadSanitizer,
+#   3. builds everything under ASan + UBSan with warnings as errors and runs every test.
+# Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+jobs=$(nproc)
+
+echo "== clang 14 build ==" >&2
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+if [ -x scripts/fuzz.sh ]; then scripts/fuzz.sh; fi
+
+echo "== ThreadSanitizer: multi-threaded tests ==" >&2
+cmake --workflow --preset tsan
+
+echo "== AddressSanitizer + UBSan: every test ==" >&2
+cmake --workflow --preset dev

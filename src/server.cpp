@@ -1,0 +1,343 @@
+#include "coronet/server.hpp"
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace coronet {
+
+void ignore_sigpipe() noexcept { std::signal(SIGPIPE, SIG_IGN); }
+
+namespace {
+
+using asio::experimental::as_tuple;
+using tcp = asio::ip::tcp;
+
+// How long forced-closed handlers get to unwind before their io_context is stopped.
+constexpr auto force_grace = std::chrono::milliseconds(500);
+
+void default_error_report(const error_info& info) {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(info.error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  std::cerr << "coronet: connection " << info.connection_id << " (" << info.remote
+            << ") failed: " << what << '\n';
+}
+
+bool is_quiet(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::system_error& se) {
+    return is_disconnect(se.code());
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+struct server::impl {
+  struct worker {
+    detail::connection_registry registry;  // outlives io: states unregister on destruction
+    asio::io_context io{1};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+    std::thread thread;
+  };
+
+  explicit impl(server_options o) : options(std::move(o)) {
+    if (options.threads == 0) options.threads = 1;
+    for (std::size_t i = 0; i < options.threads; ++i) workers.emplace_back();
+  }
+
+  server_options options;
+  handler_type handler;
+  std::list<worker> workers;  // list: stable addresses, io_context is not movable
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> drain_timer;  // on worker 0; wakes the shutdown
+  tcp::endpoint endpoint;
+  std::atomic<std::size_t> count{0};
+  std::atomic<std::size_t> rejected{0};
+  std::atomic<bool> started{false};
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> forced{false};
+  bool shutdown_begun = false;  // worker 0 only
+  std::mutex join_mutex;
+
+  ~impl() {
+    // Handlers still suspended are destroyed with their io_context below; their
+    // states must not post to contexts that are already gone.
+    for (auto& w : workers) w.registry.on_remove = nullptr;
+  }
+
+  worker& main_worker() { return workers.front(); }
+
+  void start(handler_type h, bool with_signals) {
+    if (started.exchange(true)) throw std::logic_error("coronet::server already started");
+    handler = std::move(h);
+    ignore_sigpipe();
+    if (!acceptor) bind();
+    for (auto& w : workers) {
+      w.guard.emplace(w.io.get_executor());
+      w.registry.on_remove = [this] { on_connection_gone(); };
+    }
+    drain_timer.emplace(main_worker().io);
+    if (with_signals) {
+      signals.emplace(main_worker().io, SIGINT, SIGTERM);
+      wait_for_signal();
+    }
+    asio::co_spawn(main_worker().io, accept_loop(), [](std::exception_ptr e) {
+      if (e) default_error_report({0, {}, e});
+    });
+    if (stop_requested) asio::post(main_worker().io, [this] { begin_shutdown(); });
+    for (auto& w : workers) w.thread = std::thread([&w] { run_worker(w.io); });
+  }
+
+  static void run_worker(asio::io_context& io) {
+    for (;;) {
+      try {
+        io.run();
+        return;
+      } catch (const std::exception& e) {
+        // Completion handlers are ours and catch everything; this is a last resort so
+        // that one bug cannot take a whole worker thread down.
+        std::cerr << "coronet: uncaught exception in worker: " << e.what() << '\n';
+      }
+    }
+  }
+
+  void bind() {
+    auto& io = main_worker().io;
+    tcp::resolver resolver{io};
+    auto results = resolver.resolve(options.host, std::to_string(options.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service);
+    std::error_code last = asio::error::host_not_found;
+    for (const auto& entry : results) {
+      tcp::acceptor a{io};
+      std::error_code ec;
+      a.open(entry.endpoint().protocol(), ec);
+      if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) a.bind(entry.endpoint(), ec);
+      if (!ec) a.listen(options.backlog, ec);
+      if (!ec) {
+        endpoint = a.local_endpoint();
+        acceptor.emplace(std::move(a));
+        return;
+      }
+      last = ec;
+    }
+    throw_error(last, "bind " + options.host + ":" + std::to_string(options.port));
+  }
+
+  void wait_for_signal() {
+    signals->async_wait([this](std::error_code ec, int) {
+      if (ec) return;
+      if (stop_requested.load()) {
+        force_close_all();  // second signal: skip the drain wait
+        return;
+      }
+      stop_requested = true;
+      begin_shutdown();
+      wait_for_signal();
+    });
+  }
+
+  asio::awaitable<void> accept_loop() {
+    auto next = workers.begin();
+    for (;;) {
+      auto& w = *next;
+      if (++next == workers.end()) next = workers.begin();
+      auto [ec, socket] = co_await acceptor->async_accept(w.io, as_tuple(asio::use_awaitable));
+      if (stop_requested || ec == asio::error::operation_aborted || !acceptor->is_open())
+        co_return;
+      if (ec) {
+        // Out of descriptors or memory: the peer stays in the backlog; back off instead
+        // of spinning on a listening socket that is always readable.
+        if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+            ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory) {
+          asio::steady_timer pause{main_worker().io, std::chrono::milliseconds(50)};
+          co_await pause.async_wait(as_tuple(asio::use_awaitable));
+        }
+        continue;
+      }
+      if (count.load(std::memory_order_relaxed) >= options.max_connections) {
+        rejected.fetch_add(1, std::memory_order_relaxed);
+        std::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      count.fetch_add(1, std::memory_order_relaxed);
+      asio::post(w.io, [this, &w, s = std::move(socket)]() mutable { spawn(w, std::move(s)); });
+    }
+  }
+
+  void spawn(worker& w, tcp::socket socket) {
+    std::shared_ptr<detail::connection_state> state;
+    try {
+      if (options.no_delay) {
+        std::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+      }
+      state = std::make_shared<detail::connection_state>(std::move(socket));
+    } catch (...) {
+      on_connection_gone();  // the count was taken for it at accept
+      return;
+    }
+    w.registry.add(state.get());
+    if (options.idle_timeout.count() > 0) state->start_idle_timer(options.idle_timeout);
+    if (stop_requested) state->begin_stop();
+    if (forced) state->force_close();
+
+    auto slot = state->cancel.slot();
+    // The completion handler keeps the state (and so the cancellation signal the
+    // coroutine is bound to) alive until the coroutine has fully finished.
+    asio::co_spawn(w.io, handler(connection{state}),
+                   asio::bind_cancellation_slot(slot, [this, state](std::exception_ptr e) {
+                     if (e && !state->stopping && !is_quiet(e)) report(*state, e);
+                     std::error_code ignored;
+                     state->socket.close(ignored);
+                   }));
+  }
+
+  void report(const detail::connection_state& s, std::exception_ptr e) {
+    error_info info{s.id, s.remote, std::move(e)};
+    try {
+      if (options.on_error) options.on_error(info);
+      else default_error_report(info);
+    } catch (...) {
+      // An error hook that throws must not take the worker down.
+    }
+  }
+
+  // Runs on the thread of the registry that lost a connection.
+  void on_connection_gone() {
+    if (count.fetch_sub(1, std::memory_order_acq_rel) == 1 && stop_requested)
+      asio::post(main_worker().io, [this] { drain_timer->cancel(); });
+  }
+
+  void request_stop() noexcept {
+    if (stop_requested.exchange(true)) return;
+    if (!started) return;
+    try {
+      asio::post(main_worker().io, [this] { begin_shutdown(); });
+    } catch (...) {
+    }
+  }
+
+  // On worker 0.
+  void begin_shutdown() {
+    if (shutdown_begun) return;
+    shutdown_begun = true;
+    std::error_code ignored;
+    acceptor->close(ignored);
+    for (auto& w : workers) {
+      asio::post(w.io, [&w] { w.registry.for_each([](auto& s) { s.begin_stop(); }); });
+    }
+    asio::co_spawn(main_worker().io, drain(), asio::detached);  // drain() catches all
+  }
+
+  asio::awaitable<void> drain() {
+    try {
+      drain_timer->expires_after(options.shutdown_timeout);
+      if (count.load() > 0) co_await drain_timer->async_wait(as_tuple(asio::use_awaitable));
+      if (count.load() > 0) {
+        force_close_all();
+        drain_timer->expires_after(force_grace);
+        co_await drain_timer->async_wait(as_tuple(asio::use_awaitable));
+      }
+    } catch (...) {
+    }
+    finish();
+  }
+
+  void force_close_all() {
+    forced = true;
+    for (auto& w : workers) {
+      asio::post(w.io, [&w] { w.registry.for_each([](auto& s) { s.force_close(); }); });
+    }
+  }
+
+  // On worker 0: let every io_context run dry; stop the ones whose handlers ignored
+  // cancellation (their frames are destroyed with the server).
+  void finish() {
+    if (signals) {
+      std::error_code ignored;
+      signals->cancel(ignored);
+    }
+    // Every connection is gone (or abandoned after force_grace). Stop rather than wait
+    // for the contexts to run dry: user background work must not keep run() alive.
+    for (auto& w : workers) {
+      asio::post(w.io, [&w] {
+        w.guard.reset();
+        w.io.stop();
+      });
+    }
+  }
+
+  void wait() {
+    std::lock_guard lock{join_mutex};
+    for (auto& w : workers) {
+      if (w.thread.joinable()) {
+        if (w.thread.get_id() == std::this_thread::get_id())
+          throw std::logic_error("coronet::server::wait() called from a worker thread");
+        w.thread.join();
+      }
+    }
+  }
+};
+
+server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+
+server::~server() {
+  stop();
+  try {
+    wait();
+  } catch (...) {
+  }
+}
+
+void server::run(handler_type handler) {
+  impl_->start(std::move(handler), impl_->options.handle_signals);
+  wait();
+}
+
+void server::listen() {
+  if (!impl_->acceptor) impl_->bind();
+}
+
+void server::start(handler_type handler) { impl_->start(std::move(handler), false); }
+
+void server::stop() noexcept { impl_->request_stop(); }
+
+void server::wait() { impl_->wait(); }
+
+asio::ip::tcp::endpoint server::local_endpoint() const { return impl_->endpoint; }
+
+std::size_t server::connection_count() const noexcept { return impl_->count.load(); }
+
+std::size_t server::rejected_count() const noexcept { return impl_->rejected.load(); }
+
+bool server::stopping() const noexcept { return impl_->stop_requested.load(); }
+
+const server_options& server::options() const noexcept { return impl_->options; }
+
+}  // namespace coronet

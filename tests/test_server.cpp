@@ -1,0 +1,258 @@
+// coronet::server and coronet::connection on loopback.
+#include "support.hpp"
+
+#include <asio/experimental/awaitable_operators.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+using namespace coronet;
+using namespace coronet::test;
+
+namespace {
+
+server_options loopback(server_options o = {}) {
+  o.host = "127.0.0.1";
+  o.port = 0;
+  return o;
+}
+
+asio::awaitable<void> echo_once(std::uint16_t port, std::string message) {
+  auto conn = co_await connect("127.0.0.1", port);
+  co_await conn.write(asio::buffer(message));
+  auto reply = co_await read_exactly(conn, message.size());
+  CHECK(reply == message);
+}
+
+asio::awaitable<void> many_clients(std::uint16_t port, int clients) {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = co_await asio::this_coro::executor;
+  std::atomic<int> ok{0};
+  int finished = 0;
+  asio::steady_timer all_done{ex, std::chrono::steady_clock::time_point::max()};
+  for (int i = 0; i < clients; ++i) {
+    asio::co_spawn(ex, echo_once(port, "client " + std::to_string(i) + " says hi"),
+                   [&](std::exception_ptr e) {
+                     if (!e) ++ok;
+                     if (++finished == clients) all_done.cancel();
+                   });
+  }
+  if (finished < clients) {
+    auto [ec] = co_await all_done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    (void)ec;
+  }
+  CHECK(ok.load() == clients);
+}
+
+}  // namespace
+
+TEST_CASE("server echoes through the connection API on a port picked by the OS") {
+  server srv{loopback()};
+  srv.start(echo_handler);
+  auto port = srv.local_endpoint().port();
+  CHECK(port != 0);
+  run(echo_once(port, "hello, coronet"));
+  srv.stop();
+  srv.wait();
+  CHECK(srv.connection_count() == 0);
+}
+
+TEST_CASE("server serves 200 concurrent clients") {
+  server srv{loopback()};
+  srv.start(echo_handler);
+  run(many_clients(srv.local_endpoint().port(), 200));
+}
+
+namespace {
+struct stop_probe {
+  std::atomic<int> entered{0};
+  std::atomic<int> saw_eof_while_stopping{0};
+};
+
+asio::awaitable<void> reading_handler(connection conn, stop_probe* probe) {
+  ++probe->entered;
+  char buf[64];
+  auto n = co_await conn.read_some(asio::buffer(buf));
+  if (n == 0 && conn.stopping() && conn.close_reason() == errc::shutting_down)
+    ++probe->saw_eof_while_stopping;
+}
+
+asio::awaitable<void> connect_and_wait_for_eof(std::uint16_t port, int clients,
+                                               stop_probe* probe, server* srv) {
+  std::vector<connection> conns;
+  for (int i = 0; i < clients; ++i) conns.push_back(co_await connect("127.0.0.1", port));
+  while (probe->entered < clients) co_await sleep_for(5ms);
+  srv->stop();
+  for (auto& c : conns) {
+    auto rest = co_await read_to_eof(c);  // the server closes after its handler returns
+    CHECK(rest.empty());
+  }
+}
+}  // namespace
+
+TEST_CASE("stop() ends pending reads as EOF and handlers finish before the timeout") {
+  stop_probe probe;
+  server srv{loopback({.shutdown_timeout = 30s})};
+  srv.start([&probe](connection c) { return reading_handler(std::move(c), &probe); });
+  auto started = std::chrono::steady_clock::now();
+  run(connect_and_wait_for_eof(srv.local_endpoint().port(), 5, &probe, &srv));
+  srv.wait();
+  CHECK(probe.saw_eof_while_stopping == 5);
+  CHECK(srv.connection_count() == 0);
+  // Not a timing goal: proves the 30 s drain deadline was not what ended the handlers.
+  CHECK(std::chrono::steady_clock::now() - started < 25s);
+}
+
+namespace {
+struct stubborn_probe {
+  std::atomic<bool> cancelled{false};
+};
+
+asio::awaitable<void> stubborn_handler(connection conn, stubborn_probe* probe) {
+  asio::steady_timer forever{conn.get_executor(), 1h};
+  auto [ec] = co_await forever.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  if (ec == asio::error::operation_aborted) probe->cancelled = true;
+}
+
+asio::awaitable<void> connect_then_expect_eof(std::uint16_t port) {
+  auto conn = co_await connect("127.0.0.1", port);
+  CHECK((co_await read_to_eof(conn)).empty());
+}
+
+asio::awaitable<void> connect_then_stop(std::uint16_t port, server* srv) {
+  auto conn = co_await connect("127.0.0.1", port);
+  while (srv->connection_count() == 0) co_await sleep_for(5ms);
+  srv->stop();
+  auto rest = co_await read_to_eof(conn);  // closed by force after shutdown_timeout
+  CHECK(rest.empty());
+}
+}  // namespace
+
+TEST_CASE("a handler that never returns is closed after shutdown_timeout") {
+  stubborn_probe probe;
+  server srv{loopback({.shutdown_timeout = 200ms})};
+  srv.start([&probe](connection c) { return stubborn_handler(std::move(c), &probe); });
+  run(connect_then_stop(srv.local_endpoint().port(), &srv));
+  srv.wait();
+  CHECK(probe.cancelled);
+  CHECK(srv.connection_count() == 0);
+}
+
+namespace {
+asio::awaitable<void> over_the_limit(std::uint16_t port, server* srv) {
+  auto a = co_await connect("127.0.0.1", port);
+  auto b = co_await connect("127.0.0.1", port);
+  while (srv->connection_count() < 2) co_await sleep_for(5ms);
+  auto c = co_await connect("127.0.0.1", port);  // accepted, then closed at once
+  auto rest = co_await read_to_eof(c);
+  CHECK(rest.empty());
+  CHECK(srv->rejected_count() == 1);
+  // The two admitted clients are still served.
+  for (auto* conn : {&a, &b}) {
+    co_await conn->write(asio::buffer(std::string_view{"still here"}));
+    CHECK(co_await read_exactly(*conn, 10) == "still here");
+  }
+}
+}  // namespace
+
+TEST_CASE("max_connections refuses the extra connection and keeps serving the rest") {
+  server srv{loopback({.max_connections = 2})};
+  srv.start(echo_handler);
+  run(over_the_limit(srv.local_endpoint().port(), &srv));
+}
+
+namespace {
+std::atomic<int> idle_closed{0};
+
+asio::awaitable<void> idle_handler(connection conn) {
+  char buf[16];
+  auto n = co_await conn.read_some(asio::buffer(buf));
+  if (n == 0 && conn.close_reason() == errc::timed_out) ++idle_closed;
+}
+
+asio::awaitable<void> stay_silent(std::uint16_t port) {
+  auto conn = co_await connect("127.0.0.1", port);
+  auto rest = co_await read_to_eof(conn);  // the server hangs up on us
+  CHECK(rest.empty());
+}
+}  // namespace
+
+TEST_CASE("idle_timeout closes a silent connection") {
+  idle_closed = 0;
+  server srv{loopback({.idle_timeout = 150ms})};
+  srv.start(idle_handler);
+  run(stay_silent(srv.local_endpoint().port()));
+  srv.stop();
+  srv.wait();
+  CHECK(idle_closed == 1);
+}
+
+namespace {
+asio::awaitable<void> throwing_handler(connection conn) {
+  char buf[16];
+  auto n = co_await conn.read_some(asio::buffer(buf));
+  if (std::string_view(buf, n) == "boom") throw std::runtime_error("handler exploded");
+  co_await conn.write(asio::buffer(buf, n));
+}
+
+asio::awaitable<void> boom_then_echo(std::uint16_t port) {
+  auto bad = co_await connect("127.0.0.1", port);
+  co_await bad.write(asio::buffer(std::string_view{"boom"}));
+  CHECK((co_await read_to_eof(bad)).empty());  // only this connection is closed
+  co_await echo_once(port, "fine");
+}
+}  // namespace
+
+TEST_CASE("an exception escaping a handler is reported and closes only that connection") {
+  std::mutex m;
+  std::vector<std::string> reports;
+  server srv{loopback({.on_error = [&](const error_info& info) {
+    try {
+      std::rethrow_exception(info.error);
+    } catch (const std::exception& e) {
+      std::lock_guard lock{m};
+      reports.push_back(std::to_string(info.connection_id) + ": " + e.what());
+    }
+  }})};
+  srv.start(throwing_handler);
+  run(boom_then_echo(srv.local_endpoint().port()));
+  srv.stop();
+  srv.wait();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].find("handler exploded") != std::string::npos);
+}
+
+TEST_SUITE("threads") {
+  TEST_CASE("threads = 2 spreads connections over both worker threads") {
+    std::mutex m;
+    std::set<std::thread::id> seen;
+    server srv{loopback({.threads = 2})};
+    srv.start([&](connection c) {
+      {
+        std::lock_guard lock{m};
+        seen.insert(std::this_thread::get_id());
+      }
+      return echo_handler(std::move(c));
+    });
+    run(many_clients(srv.local_endpoint().port(), 8));
+    srv.stop();
+    srv.wait();
+    CHECK(seen.size() == 2);
+    CHECK(seen.count(std::this_thread::get_id()) == 0);
+  }
+
+  TEST_CASE("stop() called from inside a handler shuts the server down") {
+    server srv{loopback({.threads = 2})};
+    server* self = &srv;
+    srv.start([self](connection c) {
+      self->stop();  // must not block or deadlock on a worker thread
+      return echo_handler(std::move(c));
+    });
+    run(connect_then_expect_eof(srv.local_endpoint().port()));
+    srv.wait();
+    CHECK(srv.connection_count() == 0);
+  }
+}
