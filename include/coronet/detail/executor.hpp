@@ -1,0 +1,48 @@
+// Executor helpers shared by the framing layer.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/io_context.hpp>
+#include <asio/strand.hpp>
+
+#include <type_traits>
+
+namespace coronet::detail {
+
+// True when the caller already runs on `ex`, so state owned by that executor may be
+// touched directly. Unknown executor types answer false: the caller then posts, which
+// is always safe.
+template <typename Executor>
+bool running_in_this_thread(const Executor& ex) noexcept {
+  if constexpr (std::is_same_v<Executor, asio::any_io_executor>) {
+    if (const auto* io = ex.template target<asio::io_context::executor_type>())
+      return io->running_in_this_thread();
+    if (const auto* st = ex.template target<asio::strand<asio::io_context::executor_type>>())
+      return st->running_in_this_thread();
+    return false;
+  } else if constexpr (requires { ex.running_in_this_thread(); }) {
+    return ex.running_in_this_thread();
+  } else {
+    return false;
+  }
+}
+
+// Closes any stream coronet can frame: sockets, coronet::connection, and layered
+// streams such as asio::ssl::stream (through lowest_layer()).
+template <typename Stream>
+void close_stream(Stream& s) noexcept {
+  if constexpr (requires(std::error_code& ec) { s.close(ec); }) {
+    std::error_code ignored;
+    s.close(ignored);
+  } else if constexpr (requires { s.close(); }) {
+    try {
+      s.close();
+    } catch (...) {
+    }
+  } else if constexpr (requires(std::error_code& ec) { s.lowest_layer().close(ec); }) {
+    std::error_code ignored;
+    s.lowest_layer().close(ignored);
+  }
+}
+
+}  // namespace coronet::detail

@@ -1,0 +1,299 @@
+// The state shared by a framed<> and its outbox handles: the stream, the codec, the
+// read buffer and the output queue with its single writer. Lives in a shared_ptr so
+// that a writer coroutine in flight, or a handle held by another thread, never
+// outlives it. Everything but `queued` and `dead` is touched on the stream's executor
+// only.
+#pragma once
+
+#include "coronet/codec.hpp"
+#include "coronet/errc.hpp"
+#include "coronet/framed_options.hpp"
+#include "coronet/detail/executor.hpp"
+#include "coronet/detail/read_buffer.hpp"
+#include "coronet/timeout.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace coronet::detail {
+
+template <decoder Codec, typename Stream>
+struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> {
+  using executor_type = decltype(std::declval<Stream&>().get_executor());
+  using frame_type = typename Codec::frame_type;
+  using clock = std::chrono::steady_clock;
+
+  // Output buffers larger than this are released after a write instead of kept.
+  static constexpr std::size_t keep_output_capacity = 256 * 1024;
+
+  framed_state(Stream s, Codec c, framed_options o)
+      : stream(std::move(s)),
+        codec(std::move(c)),
+        options(o),
+        signal(stream.get_executor(), clock::time_point::max()) {}
+
+  Stream stream;
+  Codec codec;
+  framed_options options;
+
+  // Read side.
+  read_buffer rbuf;
+  std::size_t consume_next = 0;  // bytes of the frame handed out last
+  bool eof = false;
+  std::optional<clock::time_point> frame_started;  // for read_timeout
+  std::size_t read_count = 0;
+
+  // Write side.
+  std::string pending;   // encoded, not yet handed to the stream
+  std::string inflight;  // being written
+  bool writing = false;  // one writer at a time: a flush() or the writer coroutine
+  std::error_code write_error;
+  std::atomic<bool> dead{false};         // closed or failed: refuse new output
+  std::atomic<std::size_t> queued{0};    // pending + inflight + posted from other threads
+  asio::steady_timer signal;             // cancelled after each write: wakes waiters
+  std::size_t write_count = 0;
+
+  std::size_t max_read_buffer() const noexcept {
+    if constexpr (has_max_buffered<Codec>)
+      return std::max<std::size_t>(codec.max_buffered(), options.read_buffer_size);
+    else
+      return std::max(options.max_read_buffer, options.read_buffer_size);
+  }
+
+  // ---- reading -------------------------------------------------------------------
+
+  static asio::awaitable<std::optional<frame_type>> read(std::shared_ptr<framed_state> self) {
+    using asio::experimental::as_tuple;
+    auto& s = *self;
+    if (s.consume_next != 0) {
+      s.rbuf.consume(s.consume_next);
+      s.consume_next = 0;
+    }
+    for (;;) {
+      std::size_t needed = 0;
+      if (!s.rbuf.empty()) {
+        auto r = s.codec.decode(s.rbuf.data());
+        if (r.status == decode_status::ready) {
+          s.consume_next = r.consumed;
+          s.frame_started.reset();
+          co_return std::optional<frame_type>{std::move(r.frame)};
+        }
+        if (r.status == decode_status::error) throw_error(r.error, "decode");
+        needed = r.needed;
+        if (needed > s.max_read_buffer()) throw_error(errc::frame_too_large, "decode");
+      }
+      if (s.eof) {
+        if (s.rbuf.empty()) co_return std::nullopt;
+        if constexpr (has_decode_eof<Codec>) {
+          auto r = s.codec.decode_eof(s.rbuf.data());
+          if (r.status == decode_status::ready) {
+            s.consume_next = r.consumed;
+            co_return std::optional<frame_type>{std::move(r.frame)};
+          }
+          if (r.status == decode_status::error) throw_error(r.error, "decode");
+        }
+        throw_error(errc::truncated_frame, "decode");
+      }
+
+      // About to wait for the peer: first send what we owe it.
+      if (!s.pending.empty() && !s.writing) co_await flush(self);
+      if (s.rbuf.empty()) s.rbuf.shrink(s.options.read_buffer_size);
+
+      auto space = s.rbuf.prepare(needed, s.options.read_buffer_size, s.max_read_buffer());
+      ++s.read_count;
+      std::error_code ec;
+      std::size_t n = 0;
+      if (s.options.read_timeout.count() > 0 && !s.rbuf.empty()) {
+        std::tie(ec, n) = co_await s.read_with_deadline(space);
+      } else {
+        std::tie(ec, n) = co_await s.stream.async_read_some(space, as_tuple(asio::use_awaitable));
+      }
+      if (ec == asio::error::eof) {
+        s.eof = true;
+        continue;
+      }
+      if (ec) throw_error(ec, "read");
+      s.rbuf.commit(n);
+    }
+  }
+
+  // A read that must finish the frame begun at frame_started within read_timeout.
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> read_with_deadline(
+      asio::mutable_buffer space) {
+    if (!frame_started) frame_started = clock::now();
+    auto left = *frame_started + options.read_timeout - clock::now();
+    if (left <= clock::duration::zero()) throw_error(errc::timed_out, "read: frame incomplete");
+    try {
+      auto n = co_await with_timeout(stream.async_read_some(space, asio::use_awaitable), left);
+      co_return std::tuple<std::error_code, std::size_t>{std::error_code{}, n};
+    } catch (const std::system_error& e) {
+      if (e.code() == errc::timed_out) throw_error(errc::timed_out, "read: frame incomplete");
+      co_return std::tuple<std::error_code, std::size_t>{e.code(), 0};
+    }
+  }
+
+  // ---- writing -------------------------------------------------------------------
+
+  template <typename T>
+  void write(const T& frame) {
+    const auto before = pending.size();
+    codec.encode(frame, pending);
+    queued.fetch_add(pending.size() - before, std::memory_order_relaxed);
+  }
+
+  // Same thread: queue unless full or dead; start the writer.
+  template <typename T>
+  bool try_send_here(const T& frame) {
+    if (dead.load(std::memory_order_relaxed)) return false;
+    if (queued.load(std::memory_order_relaxed) >= options.high_water_mark) return false;
+    write(frame);
+    kick();
+    return true;
+  }
+
+  // Bytes encoded on another thread, already counted in `queued`.
+  void append_encoded(const std::string& bytes) {
+    if (dead.load(std::memory_order_relaxed)) {
+      queued.fetch_sub(bytes.size(), std::memory_order_relaxed);
+      return;
+    }
+    pending.append(bytes);
+    kick();
+  }
+
+  void kick() {
+    if (writing || pending.empty()) return;
+    writing = true;
+    asio::co_spawn(stream.get_executor(), write_loop(this->shared_from_this()),
+                   [](const std::exception_ptr&) {});  // write_loop records its errors
+  }
+
+  static asio::awaitable<void> flush(std::shared_ptr<framed_state> self) {
+    auto& s = *self;
+    for (;;) {
+      if (s.write_error) throw_error(s.write_error, "write");
+      if (!s.writing) {
+        if (s.pending.empty()) co_return;
+        if (s.dead) throw_error(errc::connection_closed, "write");
+        s.writing = true;
+        co_await write_loop(self);
+        continue;
+      }
+      co_await s.wait_signal();
+    }
+  }
+
+  template <typename T>
+  static asio::awaitable<void> send(std::shared_ptr<framed_state> self, T frame) {
+    auto& s = *self;
+    while (s.queued.load(std::memory_order_relaxed) >= s.options.high_water_mark && !s.dead &&
+           !s.write_error)
+      co_await s.wait_signal();
+    if (s.write_error) throw_error(s.write_error, "write");
+    if (s.dead) throw_error(errc::connection_closed, "write");
+    if constexpr (gather_encoder_for<Codec, T>) {
+      const std::string_view payload = frame;
+      if (payload.size() >= s.options.gather_threshold && !s.writing) {
+        s.writing = true;
+        co_await gather_write(self, frame, payload);
+        co_return;
+      }
+    }
+    s.write(frame);
+    s.kick();
+  }
+
+  // Owns `writing`; writes pending + header, payload (from the caller's memory) and
+  // trailer in one gathered write, then drains what was queued meanwhile.
+  template <typename T>
+  static asio::awaitable<void> gather_write(std::shared_ptr<framed_state> self, const T& frame,
+                                            std::string_view payload) {
+    using asio::experimental::as_tuple;
+    auto& s = *self;
+    std::string trailer;
+    try {
+      s.codec.encode_header(frame, s.pending);
+      s.codec.encode_trailer(frame, trailer);
+    } catch (...) {
+      s.writing = false;
+      throw;
+    }
+    std::swap(s.pending, s.inflight);
+    const std::size_t total = s.inflight.size() + payload.size() + trailer.size();
+    s.queued.fetch_add(payload.size() + trailer.size(), std::memory_order_relaxed);
+    std::array<asio::const_buffer, 3> parts{asio::buffer(s.inflight), asio::buffer(payload),
+                                            asio::buffer(trailer)};
+    ++s.write_count;
+    auto [ec, n] = co_await asio::async_write(s.stream, parts, as_tuple(asio::use_awaitable));
+    s.finish_write(total, ec);
+    co_await write_loop(self);
+    if (s.write_error) throw_error(s.write_error, "write");
+  }
+
+  // Precondition: this coroutine owns `writing`. Never throws.
+  static asio::awaitable<void> write_loop(std::shared_ptr<framed_state> self) {
+    using asio::experimental::as_tuple;
+    auto& s = *self;
+    while (!s.pending.empty() && !s.write_error && !s.dead) {
+      std::swap(s.pending, s.inflight);
+      ++s.write_count;
+      auto [ec, n] =
+          co_await asio::async_write(s.stream, asio::buffer(s.inflight), as_tuple(asio::use_awaitable));
+      s.finish_write(s.inflight.size(), ec);
+    }
+    s.writing = false;
+    s.notify();
+  }
+
+  void finish_write(std::size_t bytes, std::error_code ec) {
+    queued.fetch_sub(bytes, std::memory_order_relaxed);
+    if (inflight.capacity() > keep_output_capacity) std::string{}.swap(inflight);
+    else inflight.clear();
+    if (ec) {
+      write_error = ec;
+      dead = true;
+    }
+    notify();
+  }
+
+  void notify() noexcept {
+    try {
+      signal.cancel();
+    } catch (...) {  // cancel() reports only reactor failures; nothing to do about them
+    }
+  }
+
+  asio::awaitable<void> wait_signal() {
+    auto [ec] = co_await signal.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    // The signal is a cancel() of the timer; tell it apart from our own cancellation.
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none)
+      throw std::system_error(asio::error::operation_aborted, "framed: wait cancelled");
+  }
+
+  void close() noexcept {
+    dead = true;
+    if (!stream_open()) return;
+    close_stream(stream);
+    notify();
+  }
+
+  bool stream_open() const noexcept {
+    if constexpr (requires { stream.is_open(); }) return stream.is_open();
+    else return true;
+  }
+};
+
+}  // namespace coronet::detail

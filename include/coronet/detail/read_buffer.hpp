@@ -1,0 +1,71 @@
+// The read buffer behind framed<>: one contiguous block holding unconsumed bytes at
+// [begin, end). Frames are views into it, so it only moves bytes (compacts) when the
+// caller asks for more room, never while a frame handed out may still be in use.
+#pragma once
+
+#include <asio/buffer.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <span>
+
+namespace coronet::detail {
+
+class read_buffer {
+ public:
+  std::span<const char> data() const noexcept { return {data_.get() + begin_, end_ - begin_}; }
+  std::size_t size() const noexcept { return end_ - begin_; }
+  bool empty() const noexcept { return begin_ == end_; }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+  void consume(std::size_t n) noexcept {
+    begin_ += n;
+    if (begin_ == end_) begin_ = end_ = 0;  // free compaction: nothing left to move
+  }
+
+  // Space to read into. `needed` is the total size the current frame needs (0 if
+  // unknown: then at least one more byte). Grows to at most `max_capacity`, never below
+  // what holds `needed`; the caller has already checked `needed` against the codec limit.
+  asio::mutable_buffer prepare(std::size_t needed, std::size_t initial, std::size_t max_capacity) {
+    const std::size_t want = std::max(needed, size() + 1);
+    if (capacity_ < std::max(want, initial)) {
+      grow(std::max({want, initial, std::min(capacity_ * 2, std::max(max_capacity, want))}));
+    } else if (begin_ > 0 && (begin_ + want > capacity_ || capacity_ - end_ < capacity_ / 4)) {
+      // Move the partial frame to the front so the next read can be large.
+      std::memmove(data_.get(), data_.get() + begin_, size());
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    return asio::buffer(data_.get() + end_, capacity_ - end_);
+  }
+
+  void commit(std::size_t n) noexcept { end_ += n; }
+
+  // Gives back a buffer that grew past `initial` for one large frame, once it is empty,
+  // so one big message does not pin memory for the rest of the connection.
+  void shrink(std::size_t initial) noexcept {
+    if (empty() && capacity_ > initial) {
+      data_.reset();
+      capacity_ = 0;
+    }
+  }
+
+ private:
+  void grow(std::size_t capacity) {
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (!empty()) std::memcpy(bigger.get(), data_.get() + begin_, size());
+    end_ -= begin_;
+    begin_ = 0;
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
+}  // namespace coronet::detail

@@ -1,0 +1,124 @@
+// coronet::framed<Codec, Stream>: frames over any Asio async stream.
+//
+//   asio::awaitable<void> echo_lines(coronet::connection conn) {
+//     coronet::framed<coronet::line_codec, coronet::connection> lines{std::move(conn)};
+//     while (auto line = co_await lines.read())   // std::nullopt at a clean EOF
+//       lines.write(*line);                        // buffered; sent before the next wait
+//   }
+//
+// Reading: read() hands out every complete frame already buffered before it touches the
+// socket again. A frame is a view into the read buffer, valid until the next read():
+// no copy and no allocation per frame. The buffer grows only as far as the codec's
+// limit (max_buffered()) and compacts itself. A decode error or a stream error throws
+// std::system_error and ends the stream; an EOF in the middle of a frame is
+// coronet::errc::truncated_frame.
+//
+// Writing: write() encodes into one output buffer; flush() sends it; read() flushes
+// before it waits for input. So a peer that pipelines 100 requests in one packet gets
+// its 100 replies in one or a few write system calls.
+//
+// Many producers: send() / try_send() go through a bounded outbox drained by a single
+// writer coroutine, and get_outbox() returns a handle usable from any thread (see
+// outbox.hpp). Bytes of two frames never interleave. Above `high_water_mark` queued
+// bytes, send() waits and try_send() returns false: a slow reader slows its producer
+// (or is dropped by it) instead of growing the server's memory.
+//
+// A framed owns its stream and closes it when destroyed; call flush() first if output
+// must still reach the peer (read() returning nullopt has already flushed).
+//
+// Thread safety: a framed is used on its stream's executor, like the stream itself. The
+// outbox handle is the part meant for other threads.
+#pragma once
+
+#include "coronet/codec.hpp"
+#include "coronet/errc.hpp"
+#include "coronet/detail/framed_state.hpp"
+#include "coronet/outbox.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/this_coro.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace coronet {
+
+template <decoder Codec, typename Stream>
+class framed {
+  using state_type = detail::framed_state<Codec, Stream>;
+
+ public:
+  using codec_type = Codec;
+  using stream_type = Stream;
+  using frame_type = typename Codec::frame_type;
+  using executor_type = typename state_type::executor_type;
+
+  explicit framed(Stream stream, Codec codec = Codec{}, framed_options options = {})
+      : state_(std::make_shared<state_type>(std::move(stream), std::move(codec), options)) {}
+
+  framed(framed&&) noexcept = default;
+  framed& operator=(framed&& other) noexcept {
+    if (this != &other) {
+      close();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  framed(const framed&) = delete;
+  framed& operator=(const framed&) = delete;
+  ~framed() { close(); }
+
+  // The next frame, or std::nullopt at a clean EOF between frames (pending output has
+  // been flushed by then). The frame stays valid until the next read().
+  asio::awaitable<std::optional<frame_type>> read() { return state_type::read(state_); }
+
+  // Encodes `frame` into the output buffer; nothing is sent until flush(), read() or
+  // the outbox's writer does it. Not bounded: for replies to requests just read.
+  template <typename T>
+    requires encoder_for<Codec, T>
+  void write(const T& frame) {
+    state_->write(frame);
+  }
+
+  // Sends everything buffered so far; returns when the stream has taken it.
+  asio::awaitable<void> flush() { return state_type::flush(state_); }
+
+  // Queues `frame` for the writer coroutine, first waiting while more than
+  // high_water_mark bytes are queued. Returns once queued, not once sent.
+  template <typename T>
+    requires encoder_for<Codec, T>
+  asio::awaitable<void> send(T frame) {
+    return state_type::template send<T>(state_, std::move(frame));
+  }
+
+  // Queues `frame` unless high_water_mark bytes are already queued or the stream is
+  // closed; returns whether it was queued. Never waits.
+  template <typename T>
+    requires encoder_for<Codec, T>
+  bool try_send(const T& frame) {
+    return state_->try_send_here(frame);
+  }
+
+  // A handle for other coroutines and threads to send through this stream.
+  outbox<Codec, Stream> get_outbox() const { return outbox<Codec, Stream>{state_}; }
+
+  // Closes the stream now; pending operations fail, queued output is dropped.
+  void close() noexcept {
+    if (state_) state_->close();
+  }
+
+  Stream& stream() noexcept { return state_->stream; }
+  Codec& codec() noexcept { return state_->codec; }
+  executor_type get_executor() noexcept { return state_->stream.get_executor(); }
+
+  std::size_t queued_bytes() const noexcept { return state_->queued.load(); }
+  // System-call level counters, for tests and tuning: read operations issued on the
+  // stream, and write operations (each one gathered write of everything queued).
+  std::size_t read_count() const noexcept { return state_->read_count; }
+  std::size_t write_count() const noexcept { return state_->write_count; }
+
+ private:
+  std::shared_ptr<state_type> state_;
+};
+
+}  // namespace coronet

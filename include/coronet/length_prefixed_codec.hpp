@@ -1,0 +1,106 @@
+// coronet::length_prefixed_codec: each frame is a fixed-size length header followed by
+// that many payload bytes (the framing of most binary protocols).
+//
+//   coronet::length_prefixed_codec codec{{.header_bytes = 2, .max_frame = 4096}};
+//   coronet::framed<coronet::length_prefixed_codec, coronet::connection> f{std::move(conn), codec};
+//
+// Frames are std::string_view payloads into the read buffer. A zero-length frame is
+// valid.
+//
+// Security: the length is checked against `max_frame` as soon as the header arrives,
+// before any payload is buffered or allocated; a peer announcing 2^63 bytes costs the
+// server nothing but the error coronet::errc::frame_too_large. EOF inside a frame is
+// coronet::errc::truncated_frame.
+#pragma once
+
+#include "coronet/codec.hpp"
+#include "coronet/errc.hpp"
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace coronet {
+
+enum class byte_order { big, little };
+
+struct length_prefixed_options {
+  std::size_t header_bytes = 4;  // 1, 2, 4 or 8
+  coronet::byte_order byte_order = coronet::byte_order::big;  // big: network order
+  std::size_t max_frame = 16 * 1024 * 1024;  // largest payload accepted or sent
+  bool length_includes_header = false;       // the length counts its own header too
+};
+
+class length_prefixed_codec {
+ public:
+  using frame_type = std::string_view;
+
+  length_prefixed_codec() = default;
+  explicit length_prefixed_codec(length_prefixed_options options) : options_(options) {
+    const auto h = options_.header_bytes;
+    if (h != 1 && h != 2 && h != 4 && h != 8)
+      throw std::invalid_argument("length_prefixed_codec: header_bytes must be 1, 2, 4 or 8");
+  }
+
+  decode_result<std::string_view> decode(std::span<const char> in) const noexcept {
+    const std::size_t h = options_.header_bytes;
+    if (in.size() < h) return decode_result<std::string_view>::more(h);
+    std::uint64_t length = read_length(in.data());
+    if (options_.length_includes_header) {
+      if (length < h) return decode_result<std::string_view>::fail(errc::bad_message);
+      length -= h;
+    }
+    if (length > options_.max_frame) return decode_result<std::string_view>::fail(errc::frame_too_large);
+    const std::size_t total = h + static_cast<std::size_t>(length);
+    if (in.size() < total) return decode_result<std::string_view>::more(total);
+    return decode_result<std::string_view>::ready({in.data() + h, static_cast<std::size_t>(length)},
+                                                  total);
+  }
+
+  // Appends header and payload. Throws std::system_error(errc::frame_too_large) if the
+  // payload is over max_frame or does not fit the header.
+  void encode(std::string_view payload, std::string& out) const {
+    encode_header(payload, out);
+    out.append(payload);
+  }
+  void encode_header(std::string_view payload, std::string& out) const {
+    std::uint64_t length = payload.size();
+    if (options_.length_includes_header) length += options_.header_bytes;
+    if (payload.size() > options_.max_frame || length > max_encodable())
+      throw_error(errc::frame_too_large, "length_prefixed_codec::encode");
+    char header[8];
+    const std::size_t h = options_.header_bytes;
+    for (std::size_t i = 0; i < h; ++i) {
+      const std::size_t shift = options_.byte_order == byte_order::big ? (h - 1 - i) * 8 : i * 8;
+      header[i] = static_cast<char>((length >> shift) & 0xff);
+    }
+    out.append(header, h);
+  }
+  void encode_trailer(std::string_view /*payload*/, std::string& /*out*/) const noexcept {}
+
+  std::size_t max_buffered() const noexcept { return options_.header_bytes + options_.max_frame; }
+  const length_prefixed_options& options() const noexcept { return options_; }
+
+ private:
+  std::uint64_t read_length(const char* p) const noexcept {
+    std::uint64_t v = 0;
+    const std::size_t h = options_.header_bytes;
+    for (std::size_t i = 0; i < h; ++i) {
+      const auto byte = static_cast<std::uint64_t>(static_cast<unsigned char>(p[i]));
+      const std::size_t shift = options_.byte_order == byte_order::big ? (h - 1 - i) * 8 : i * 8;
+      v |= byte << shift;
+    }
+    return v;
+  }
+
+  std::uint64_t max_encodable() const noexcept {
+    return options_.header_bytes >= 8 ? ~std::uint64_t{0}
+                                      : (std::uint64_t{1} << (options_.header_bytes * 8)) - 1;
+  }
+
+  length_prefixed_options options_{};
+};
+
+}  // namespace coronet

@@ -1,0 +1,102 @@
+// coronet::outbox: a handle to a framed<> stream's bounded output queue, for producers
+// other than the connection's own coroutine: a chat room broadcasting, replies from
+// concurrent tasks, other threads.
+//
+//   auto out = lines.get_outbox();          // cheap to copy; store it in the room
+//   ...
+//   if (!out.try_send(message))             // from any thread; never waits
+//     out.close();                          // a slow reader: drop it, nobody else waits
+//   co_await out.send(message);             // or wait for room (backpressure)
+//
+// All frames go out through one writer coroutine on the connection's executor, so the
+// bytes of two frames never interleave and frames from one producer keep their order.
+// A frame sent from another thread is encoded on that thread and carried over by one
+// post(); from the connection's own thread it is encoded in place, with no allocation.
+//
+// The handle does not keep the connection alive: once the framed<> is gone, try_send
+// returns false and send throws coronet::errc::connection_closed.
+#pragma once
+
+#include "coronet/codec.hpp"
+#include "coronet/errc.hpp"
+#include "coronet/detail/executor.hpp"
+#include "coronet/detail/framed_state.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <memory>
+#include <string>
+
+namespace coronet {
+
+template <decoder Codec, typename Stream>
+class outbox {
+  using state_type = detail::framed_state<Codec, Stream>;
+
+ public:
+  outbox() = default;
+  explicit outbox(const std::shared_ptr<state_type>& state) : state_(state) {}
+
+  // Queues `frame` unless high_water_mark bytes are already queued or the stream is
+  // closed; returns whether it was queued. Safe from any thread; never waits.
+  template <typename T>
+    requires encoder_for<Codec, T>
+  bool try_send(const T& frame) const {
+    auto s = state_.lock();
+    if (!s || s->dead.load(std::memory_order_relaxed)) return false;
+    if (detail::running_in_this_thread(s->stream.get_executor())) return s->try_send_here(frame);
+    if (s->queued.load(std::memory_order_relaxed) >= s->options.high_water_mark) return false;
+    std::string bytes;
+    s->codec.encode(frame, bytes);
+    s->queued.fetch_add(bytes.size(), std::memory_order_relaxed);
+    asio::post(s->stream.get_executor(),
+               [s, b = std::move(bytes)] { s->append_encoded(b); });
+    return true;
+  }
+
+  // Waits while high_water_mark bytes are queued, then queues `frame`. Safe from any
+  // coroutine on any executor. Throws coronet::errc::connection_closed once closed.
+  template <typename T>
+    requires encoder_for<Codec, T>
+  asio::awaitable<void> send(T frame) const {
+    auto s = state_.lock();
+    if (!s) throw_error(errc::connection_closed, "outbox::send");
+    if (detail::running_in_this_thread(s->stream.get_executor())) {
+      co_await state_type::template send<T>(s, std::move(frame));
+    } else {
+      auto ex = s->stream.get_executor();
+      co_await asio::co_spawn(ex, state_type::template send<T>(std::move(s), std::move(frame)),
+                              asio::use_awaitable);
+    }
+  }
+
+  // Closes the stream (from any thread): the way to drop a consumer that cannot keep up.
+  void close() const {
+    if (auto s = state_.lock()) {
+      s->dead = true;
+      asio::post(s->stream.get_executor(), [s] { s->close(); });
+    }
+  }
+
+  bool is_open() const noexcept {
+    auto s = state_.lock();
+    return s && !s->dead.load(std::memory_order_relaxed);
+  }
+
+  std::size_t queued_bytes() const noexcept {
+    auto s = state_.lock();
+    return s ? s->queued.load(std::memory_order_relaxed) : 0;
+  }
+
+  // Handles compare equal when they refer to the same stream.
+  friend bool operator==(const outbox& a, const outbox& b) noexcept {
+    return !a.state_.owner_before(b.state_) && !b.state_.owner_before(a.state_);
+  }
+
+ private:
+  std::weak_ptr<state_type> state_;
+};
+
+}  // namespace coronet
