@@ -276,7 +276,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   }
 
   asio::awaitable<void> wait_signal() {
-    auto [ec] = co_await signal.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    co_await signal.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     // The signal is a cancel() of the timer; tell it apart from our own cancellation.
     auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none)

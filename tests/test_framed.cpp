@@ -1,0 +1,319 @@
+// framed<> and outbox<>: chunking, batching, coalescing, backpressure, allocations.
+#include "script_stream.hpp"
+#include "support.hpp"
+
+#include <coronet/framed.hpp>
+#include <coronet/length_prefixed_codec.hpp>
+#include <coronet/line_codec.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <random>
+
+// Counting global allocator: lets a test prove that decoding allocates nothing.
+namespace {
+std::atomic<bool> count_allocations{false};
+std::atomic<std::size_t> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (count_allocations.load(std::memory_order_relaxed)) ++allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc{};
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace coronet;
+using namespace coronet::test;
+
+namespace {
+
+using line_script = framed<line_codec, script_stream>;
+using length_script = framed<length_prefixed_codec, script_stream>;
+
+template <typename Framed>
+asio::awaitable<void> collect(Framed* f, std::vector<std::string>* frames, std::error_code* error) {
+  try {
+    while (auto frame = co_await f->read()) frames->emplace_back(*frame);
+  } catch (const std::system_error& e) {
+    *error = e.code();
+  }
+}
+
+// Decodes `chunks` through a framed over a scripted stream.
+template <typename Codec>
+std::vector<std::string> decode_chunks(Codec codec, std::vector<std::string> chunks,
+                                       std::error_code* error = nullptr,
+                                       framed_options options = {}) {
+  asio::io_context io;
+  framed<Codec, script_stream> f{script_stream{io.get_executor(), std::move(chunks)}, codec,
+                                 options};
+  std::vector<std::string> frames;
+  std::error_code ec;
+  asio::co_spawn(io, collect(&f, &frames, &ec), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+  if (error != nullptr) *error = ec;
+  else CHECK_MESSAGE(!ec, ec.message());
+  return frames;
+}
+
+std::vector<std::string> sample_lines() {
+  return {"hello", "", "world", std::string(250, 'x'), "tab\tand space", "last one"};
+}
+
+std::string encode_all(const auto& codec, const std::vector<std::string>& frames) {
+  std::string out;
+  for (const auto& f : frames) codec.encode(std::string_view{f}, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("framed") {
+  TEST_CASE("line frames split at every byte position decode to the same frames") {
+    line_codec codec;
+    auto frames = sample_lines();
+    auto bytes = encode_all(codec, frames);
+    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+      CAPTURE(cut);
+      auto got = decode_chunks(codec, {bytes.substr(0, cut), bytes.substr(cut)});
+      REQUIRE(got == frames);
+    }
+  }
+
+  TEST_CASE("length-prefixed frames split at every byte position, all header sizes") {
+    auto frames = sample_lines();
+    for (std::size_t h : {1u, 2u, 4u, 8u}) {
+      for (auto order : {byte_order::big, byte_order::little}) {
+        length_prefixed_codec codec{{.header_bytes = h, .byte_order = order, .max_frame = 1000}};
+        auto bytes = encode_all(codec, frames);
+        for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+          CAPTURE(h);
+          CAPTURE(cut);
+          REQUIRE(decode_chunks(codec, {bytes.substr(0, cut), bytes.substr(cut)}) == frames);
+        }
+      }
+    }
+  }
+
+  TEST_CASE("random chunkings, down to one byte at a time, decode to the same frames") {
+    std::mt19937 rng{12345};
+    std::vector<std::string> frames;
+    for (int i = 0; i < 300; ++i)
+      frames.push_back(std::string(rng() % 200, static_cast<char>('a' + i % 26)));
+    line_codec lines;
+    length_prefixed_codec lengths;
+    for (int round = 0; round < 40; ++round) {
+      for (int which = 0; which < 2; ++which) {
+        auto bytes = which == 0 ? encode_all(lines, frames) : encode_all(lengths, frames);
+        std::vector<std::string> chunks;
+        const std::size_t max_chunk = round < 5 ? 1 : 1 + rng() % 5000;
+        for (std::size_t at = 0; at < bytes.size();) {
+          std::size_t n = std::min<std::size_t>(bytes.size() - at, 1 + rng() % max_chunk);
+          chunks.push_back(bytes.substr(at, n));
+          at += n;
+        }
+        auto got = which == 0 ? decode_chunks(lines, chunks) : decode_chunks(lengths, chunks);
+        REQUIRE(got == frames);
+      }
+    }
+  }
+
+  TEST_CASE("frames larger than the initial read buffer grow it within the codec limit") {
+    framed_options small{.read_buffer_size = 64};
+    std::vector<std::string> frames{std::string(5000, 'a'), "b", std::string(70000, 'c')};
+    line_codec lines{{.max_length = 70000}};
+    CHECK(decode_chunks(lines, {encode_all(lines, frames)}, nullptr, small) == frames);
+    length_prefixed_codec lengths{{.max_frame = 70000}};
+    CHECK(decode_chunks(lengths, {encode_all(lengths, frames)}, nullptr, small) == frames);
+  }
+
+  TEST_CASE("EOF between frames is a clean end; EOF inside a frame is truncated_frame") {
+    std::error_code ec;
+    auto got = decode_chunks(line_codec{}, {"a\nb\n"}, &ec);
+    CHECK(got == std::vector<std::string>{"a", "b"});
+    CHECK(!ec);
+    got = decode_chunks(line_codec{}, {"a\nbrok", "en"}, &ec);
+    CHECK(got == std::vector<std::string>{"a"});
+    CHECK(ec == errc::truncated_frame);
+    got = decode_chunks(length_prefixed_codec{}, {std::string("\0\0\0\5ab", 6)}, &ec);
+    CHECK(got.empty());
+    CHECK(ec == errc::truncated_frame);
+    got = decode_chunks(line_codec{{.final_line_without_delimiter = true}}, {"a\nlast"}, &ec);
+    CHECK(got == std::vector<std::string>{"a", "last"});
+    CHECK(!ec);
+  }
+
+  TEST_CASE("frame_too_large surfaces from read() and nothing past the limit is buffered") {
+    std::error_code ec;
+    auto got = decode_chunks(line_codec{{.max_length = 100}}, {"ok\n", std::string(10000, 'x')},
+                             &ec, {.read_buffer_size = 64});
+    CHECK(got == std::vector<std::string>{"ok"});
+    CHECK(ec == errc::frame_too_large);
+    got = decode_chunks(length_prefixed_codec{{.header_bytes = 8}},
+                        {std::string("\x80\0\0\0\0\0\0\0", 8)}, &ec);
+    CHECK(ec == errc::frame_too_large);
+  }
+}
+
+namespace {
+
+asio::awaitable<void> echo_frames(line_script* f) {
+  while (auto frame = co_await f->read()) f->write(*frame);
+}
+
+}  // namespace
+
+TEST_SUITE("framed") {
+  TEST_CASE("1000 pipelined requests in one packet are answered in one write") {
+    asio::io_context io;
+    std::string burst;
+    for (int i = 0; i < 1000; ++i) burst += "request " + std::to_string(i) + "\n";
+    line_script f{script_stream{io.get_executor(), {burst}}};
+    asio::co_spawn(io, echo_frames(&f), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+    io.run();
+    CHECK(f.stream().written == burst);
+    CHECK(f.write_count() == 1);
+    CHECK(f.stream().writes == 1);
+    CHECK(f.read_count() == 2);  // the burst, then EOF
+  }
+
+  TEST_CASE("decoding a buffered frame allocates nothing") {
+    asio::io_context io;
+    std::string burst;
+    for (int i = 0; i < 10000; ++i) burst += "0123456789012345678901234567890123456789012345678901234567890\n";
+    line_script f{script_stream{io.get_executor(), {burst}}};
+    std::size_t frames = 0;
+    std::size_t allocated = 0;
+    asio::co_spawn(
+        io,
+        [](line_script* fr, std::size_t* count, std::size_t* allocs) -> asio::awaitable<void> {
+          co_await fr->read();  // warm up: buffer and coroutine frame caches
+          co_await fr->read();
+          allocations = 0;
+          count_allocations = true;
+          for (int i = 0; i < 9000; ++i)
+            if (co_await fr->read()) ++*count;
+          count_allocations = false;
+          *allocs = allocations;
+        }(&f, &frames, &allocated),
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+    io.run();
+    CHECK(frames == 9000);
+    CHECK(allocated == 0);
+  }
+}
+
+// ---- over real sockets ---------------------------------------------------------
+
+namespace {
+
+struct server_probe {
+  std::atomic<std::size_t> writes{0};
+  std::atomic<std::size_t> frames{0};
+};
+
+asio::awaitable<void> counting_echo(connection conn, server_probe* probe) {
+  framed<line_codec, connection> f{std::move(conn)};
+  while (auto frame = co_await f.read()) {
+    f.write(*frame);
+    ++probe->frames;
+  }
+  probe->writes += f.write_count();
+}
+
+asio::awaitable<void> pipeline_1000(std::uint16_t port) {
+  auto conn = co_await connect("127.0.0.1", port);
+  std::string burst;
+  for (int i = 0; i < 1000; ++i) burst += "req-" + std::to_string(i) + "\n";
+  co_await conn.write(asio::buffer(burst));
+  conn.shutdown_send();
+  auto replies = co_await read_to_eof(conn);
+  CHECK(replies == burst);
+}
+
+}  // namespace
+
+TEST_CASE("framed over a socket: 1000 pipelined requests, far fewer than 1000 writes") {
+  server_probe probe;
+  server srv{{.host = "127.0.0.1"}};
+  srv.start([&probe](connection c) { return counting_echo(std::move(c), &probe); });
+  run(pipeline_1000(srv.local_endpoint().port()));
+  srv.stop();
+  srv.wait();
+  CHECK(probe.frames == 1000);
+  CHECK(probe.writes < 50);
+  MESSAGE("writes for 1000 pipelined replies: " << probe.writes.load());
+}
+
+namespace {
+
+struct flood_probe {
+  std::size_t accepted = 0;
+  bool refused = false;
+  std::size_t queued_peak = 0;
+  bool send_blocked = false;
+  std::size_t hwm = 0;
+};
+
+// Sends to a peer that never reads until try_send refuses, then proves send() waits.
+asio::awaitable<void> flood(connection conn, flood_probe* probe) {
+  framed<line_codec, connection> f{std::move(conn), line_codec{},
+                                   {.high_water_mark = 64 * 1024}};
+  probe->hwm = 64 * 1024;
+  const std::string frame(1000, 'z');
+  // The kernel's socket buffers take a few MiB first; once they are full the outbox
+  // stays at its mark and every try_send is refused.
+  int refused_in_a_row = 0;
+  for (int i = 0; i < 100000 && refused_in_a_row < 20; ++i) {
+    if (f.try_send(std::string_view{frame})) {
+      ++probe->accepted;
+      refused_in_a_row = 0;
+    } else {
+      probe->refused = true;
+      ++refused_in_a_row;
+      co_await sleep_for(10ms);  // let the writer drain what the kernel still takes
+    }
+    probe->queued_peak = std::max(probe->queued_peak, f.queued_bytes());
+  }
+  auto out = f.get_outbox();
+  CHECK_FALSE(out.try_send(std::string_view{frame}));
+  try {
+    co_await with_timeout(f.send(std::string_view{frame}), 300ms);
+  } catch (const std::system_error& e) {
+    probe->send_blocked = e.code() == errc::timed_out;
+  }
+  f.close();
+}
+
+asio::awaitable<void> never_read(std::uint16_t port, server* srv) {
+  auto conn = co_await connect("127.0.0.1", port);
+  conn.socket().set_option(asio::socket_base::receive_buffer_size(4096));
+  while (srv->connection_count() != 0 || !srv->stopping()) {
+    co_await sleep_for(20ms);
+    if (srv->connection_count() == 0) break;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a peer that never reads: try_send refuses and send blocks at the high-water mark") {
+  flood_probe probe;
+  server srv{{.host = "127.0.0.1"}};
+  srv.start([&probe](connection c) { return flood(std::move(c), &probe); });
+  run(never_read(srv.local_endpoint().port(), &srv));
+  srv.stop();
+  srv.wait();
+  CHECK(probe.refused);
+  CHECK(probe.send_blocked);
+  CHECK(probe.queued_peak <= probe.hwm + 1001);
+  MESSAGE("frames accepted before refusal: " << probe.accepted);
+}
