@@ -12,3 +12,4 @@
 #include "coronet/length_prefixed_codec.hpp"
 #include "coronet/line_codec.hpp"
 #include "coronet/outbox.hpp"
+#include "coronet/json_channel.hpp"

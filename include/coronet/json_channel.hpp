@@ -1,0 +1,178 @@
+// coronet::json_channel: JSON messages over any framing (nlohmann::json).
+//
+//   asio::awaitable<void> session(coronet::connection conn) {
+//     coronet::json_channel<> ch{std::move(conn)};          // newline-delimited JSON
+//     for (;;) {
+//       std::optional<nlohmann::json> msg;
+//       try {
+//         msg = co_await ch.receive();                       // std::nullopt at clean EOF
+//       } catch (const coronet::message_error& e) {          // not JSON: say so, go on
+//         ch.write(nlohmann::json{{"error", e.what()}});
+//         continue;
+//       }
+//       if (!msg) break;
+//       ch.write(*msg);                                      // sent before the next wait
+//     }
+//   }
+//
+// Typed messages: receive<T>() converts with the user's from_json; write/send accept a
+// nlohmann::json or any T with to_json. Serialization is compact (one line per message
+// with the default line_codec) and replaces invalid UTF-8 rather than throwing.
+//
+// A frame that is not valid JSON, is nested deeper than max_depth, or does not convert
+// to T throws coronet::message_error (a std::system_error with coronet::errc::bad_message,
+// the parser's message and the byte offset). That frame is skipped: the channel stays
+// usable for the next message. Framing errors (a frame over the codec's limit) end the
+// stream, as with framed<>.
+//
+// Security: the size limit is the codec's (line_codec: 64 KiB by default); the depth
+// limit is checked before parsing so that a deeply nested document cannot exhaust the
+// stack in conversions or serialization.
+#pragma once
+
+#include "coronet/connection.hpp"
+#include "coronet/errc.hpp"
+#include "coronet/framed.hpp"
+#include "coronet/line_codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace coronet {
+
+// A message that could not be parsed or converted. code() is errc::bad_message.
+class message_error : public std::system_error {
+ public:
+  message_error(const std::string& what, std::size_t offset)
+      : std::system_error(make_error_code(errc::bad_message), what), offset_(offset) {}
+  // Byte offset in the frame where parsing failed (0 when conversion failed).
+  std::size_t offset() const noexcept { return offset_; }
+
+ private:
+  std::size_t offset_;
+};
+
+struct json_channel_options {
+  std::size_t max_depth = 64;  // security: deepest nesting of arrays/objects accepted
+  framed_options framing{};
+};
+
+namespace detail {
+
+// True when `text` nests arrays/objects deeper than `max_depth`. One linear pass that
+// skips string contents; run before the parser so depth never reaches recursive code.
+inline bool json_too_deep(std::string_view text, std::size_t max_depth) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+inline void append_json(const nlohmann::json& value, std::string& out) {
+  out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace detail
+
+// Parses one message; throws message_error. Exposed for servers that read frames
+// themselves (the JSON-RPC server does).
+inline nlohmann::json parse_message(std::string_view text, std::size_t max_depth = 64) {
+  if (detail::json_too_deep(text, max_depth))
+    throw message_error("message nested deeper than " + std::to_string(max_depth) + " levels", 0);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw message_error(e.what(), e.byte);
+  }
+}
+
+template <typename Codec = line_codec, typename Stream = connection>
+class json_channel {
+ public:
+  using framed_type = framed<Codec, Stream>;
+
+  explicit json_channel(Stream stream, Codec codec = Codec{}, json_channel_options options = {})
+      : frames_(std::move(stream), std::move(codec), options.framing), options_(options) {}
+
+  // The next message, or std::nullopt at a clean EOF. Throws message_error for a frame
+  // that is not JSON (the channel stays usable), std::system_error for stream errors.
+  asio::awaitable<std::optional<nlohmann::json>> receive() {
+    auto frame = co_await frames_.read();
+    if (!frame) co_return std::nullopt;
+    co_return parse_message(std::string_view{*frame}, options_.max_depth);
+  }
+
+  // The next message converted with from_json. A message that parses but does not
+  // convert throws message_error too.
+  template <typename T>
+  asio::awaitable<std::optional<T>> receive() {
+    auto value = co_await receive();
+    if (!value) co_return std::nullopt;
+    try {
+      co_return value->template get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      throw message_error(e.what(), 0);
+    }
+  }
+
+  // Buffers a message; it is sent by flush() or before the next receive() waits.
+  template <typename T>
+  void write(const T& value) {
+    std::string text;
+    serialize(value, text);
+    frames_.write(std::string_view{text});
+  }
+
+  // Queues a message through the bounded outbox, waiting while it is full.
+  template <typename T>
+  asio::awaitable<void> send(T value) {
+    std::string text;
+    serialize(value, text);
+    co_await frames_.send(std::string_view{text});
+  }
+
+  // Queues a message unless the outbox is full; never waits.
+  template <typename T>
+  bool try_send(const T& value) {
+    std::string text;
+    serialize(value, text);
+    return frames_.try_send(std::string_view{text});
+  }
+
+  asio::awaitable<void> flush() { return frames_.flush(); }
+  void close() noexcept { frames_.close(); }
+
+  // The framing underneath: its outbox carries already serialized messages.
+  framed_type& frames() noexcept { return frames_; }
+  Stream& stream() noexcept { return frames_.stream(); }
+
+  template <typename T>
+  static void serialize(const T& value, std::string& out) {
+    if constexpr (std::is_same_v<T, nlohmann::json>) detail::append_json(value, out);
+    else detail::append_json(nlohmann::json(value), out);
+  }
+
+ private:
+  framed_type frames_;
+  json_channel_options options_;
+};
+
+}  // namespace coronet
