@@ -1,10 +1,13 @@
-// echo_server: sends every byte back. The smallest useful coronet server.
+// echo_server: sends back what each client sends, as raw bytes, lines or
+// length-prefixed frames. The smallest useful coronet server.
+//
+//   echo_server --port 7000 --framing line      # then: nc 127.0.0.1 7000
 #include "../common/cli.hpp"
+#include "../common/log.hpp"
 
 #include <coronet/coronet.hpp>
 
 #include <array>
-#include <iostream>
 
 namespace {
 
@@ -17,24 +20,42 @@ asio::awaitable<void> echo_raw(coronet::connection conn) {
   }
 }
 
+// Frames out as they came in; replies to a pipelined burst leave in one write. A frame
+// over the codec's limit throws, which ends this connection with one log line.
+template <typename Codec>
+asio::awaitable<void> echo_frames(coronet::connection conn) {
+  coronet::framed<Codec, coronet::connection> frames{std::move(conn)};
+  while (auto frame = co_await frames.read()) frames.write(*frame);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   examples::cli args{"echo_server", "Echoes back whatever each client sends."};
   args.option("host", "127.0.0.1", "address to listen on")
       .option("port", "7000", "TCP port (0: any free port)")
+      .option("framing", "line", "raw, line (newline-delimited) or length (4-byte big-endian length)")
       .option("threads", "1", "worker threads");
   args.parse(argc, argv);
+
+  coronet::server::handler_type handler;
+  const auto& framing = args.get("framing");
+  if (framing == "raw") handler = echo_raw;
+  else if (framing == "line") handler = echo_frames<coronet::line_codec>;
+  else if (framing == "length") handler = echo_frames<coronet::length_prefixed_codec>;
+  else args.fail("--framing must be raw, line or length");
 
   try {
     coronet::server server{{.host = args.get("host"),
                             .port = static_cast<std::uint16_t>(args.number("port", 0, 65535)),
-                            .threads = static_cast<std::size_t>(args.number("threads", 1, 256))}};
+                            .threads = static_cast<std::size_t>(args.number("threads", 1, 256)),
+                            .on_error = examples::log_connection_error<coronet::error_info>}};
     server.listen();
-    std::cerr << "echo_server listening on " << server.local_endpoint() << "\n";
-    server.run(echo_raw);  // until SIGINT/SIGTERM
+    examples::log("echo_server (", framing, ") listening on ", server.local_endpoint());
+    server.run(handler);  // until SIGINT/SIGTERM; then drains and returns
+    examples::log("echo_server stopped");
   } catch (const std::exception& e) {
-    std::cerr << "echo_server: " << e.what() << "\n";
+    examples::log("echo_server: ", e.what());
     return 1;
   }
 }
