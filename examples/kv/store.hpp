@@ -1,0 +1,159 @@
+// kv::store: the in-memory string store behind kv_server, shared by all its threads.
+//
+// Sharded: 64 maps, each behind its own mutex, a key's shard picked by its hash. With
+// --threads 1 every lock is uncontended (an atomic exchange and a store, no system
+// call); with N threads two commands only meet when their keys share a shard. One
+// global mutex would serialise every command of every thread, which is the very thing
+// extra threads are meant to avoid; per-thread stores would need cross-thread routing
+// of every command. Commands on several keys (MGET, MSET, FLUSHALL) lock all the shards
+// involved in index order, so they stay atomic as in Redis and cannot deadlock.
+//
+// Expiry is lazy: a key past its deadline is removed when a command touches it, and
+// counts in size() until then (Redis's DBSIZE behaves the same between its sweeps).
+// There is no background sweep thread or timer; a key set with a TTL and never read
+// again holds its memory until it is overwritten, deleted or FLUSHALL runs.
+//
+// Lookups take std::string_view keys without building a std::string (heterogeneous
+// lookup); values are handed to callbacks under the shard lock, so a GET copies the
+// value once, straight into the reply buffer.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace kv {
+
+using clock = std::chrono::steady_clock;
+inline constexpr clock::time_point never = clock::time_point::max();
+
+// Redis's rules for a string that is an integer (string2ll): optional '-', digits,
+// no leading zeros, no spaces, no '+', fits in int64.
+bool parse_int64(std::string_view s, std::int64_t& value) noexcept;
+
+class store {
+ public:
+  static constexpr std::size_t shard_count = 64;
+
+  enum class condition { always, if_absent, if_present };  // SET's NX / XX
+  enum class incr_status { ok, not_integer, overflow };
+
+  // Calls fn(std::optional<std::string_view>) with the key's live value (nullopt if
+  // absent or expired), under the shard lock: fn must not call back into the store.
+  template <typename F>
+  void get(std::string_view key, F&& fn) {
+    auto& s = shard_of(key);
+    std::lock_guard lock{s.mutex};
+    auto it = find_live(s, key);
+    if (it == s.map.end())
+      std::forward<F>(fn)(std::optional<std::string_view>{});
+    else
+      std::forward<F>(fn)(std::optional<std::string_view>{it->second.value});
+  }
+
+  // Stores `value` under `key` unless `when` forbids it; returns whether it did. A new
+  // value replaces any TTL with `expires` (kv::never: none).
+  bool set(std::string_view key, std::string_view value, condition when = condition::always,
+           clock::time_point expires = never);
+  bool erase(std::string_view key);
+  bool contains(std::string_view key);
+  // INCRBY: a missing key counts as 0; the TTL is kept.
+  incr_status incr_by(std::string_view key, std::int64_t delta, std::int64_t& result);
+
+  // MGET: calls fn(std::optional<std::string_view>) for each key of the range, in order,
+  // all under one consistent view of the store.
+  template <std::ranges::forward_range Keys, typename F>
+  void get_many(const Keys& keys, F&& fn) {
+    std::uint64_t mask = 0;
+    for (std::string_view k : keys)
+      mask |= bit(index_of(k));
+    multi_lock lock{*this, mask};
+    for (std::string_view k : keys) {
+      auto& s = shards_[index_of(k)];
+      auto it = find_live(s, k);
+      if (it == s.map.end())
+        fn(std::optional<std::string_view>{});
+      else
+        fn(std::optional<std::string_view>{it->second.value});
+    }
+  }
+
+  // MSET: a range of key, value, key, value ... (even length), set atomically.
+  template <std::ranges::forward_range Pairs>
+  void set_many(const Pairs& pairs) {
+    std::uint64_t mask = 0;
+    bool is_key = true;
+    for (std::string_view k : pairs) {
+      if (is_key) mask |= bit(index_of(k));
+      is_key = !is_key;
+    }
+    multi_lock lock{*this, mask};
+    for (auto it = std::ranges::begin(pairs); it != std::ranges::end(pairs);) {
+      const std::string_view k = *it++;
+      const std::string_view v = *it++;
+      assign(shards_[index_of(k)], k, v, never);
+    }
+  }
+
+  // Keys held, expired ones not yet evicted included.
+  std::size_t size();
+  void clear();
+
+ private:
+  struct entry {
+    std::string value;
+    clock::time_point expires = never;
+  };
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  using map_type = std::unordered_map<std::string, entry, string_hash, std::equal_to<>>;
+  // A cache line each, so threads locking neighbouring shards do not share one.
+  struct alignas(64) shard {
+    std::mutex mutex;
+    map_type map;
+  };
+
+  // Locks the shards in `mask` in ascending order, the one order every caller uses.
+  class multi_lock {
+   public:
+    multi_lock(store& s, std::uint64_t mask);
+    ~multi_lock();
+    multi_lock(const multi_lock&) = delete;
+    multi_lock& operator=(const multi_lock&) = delete;
+
+   private:
+    store& store_;
+    std::uint64_t mask_;
+  };
+
+  static std::uint64_t bit(std::size_t i) noexcept { return std::uint64_t{1} << i; }
+  static std::size_t index_of(std::string_view key) noexcept {
+    // Top bits of a multiplicative mix: the map's buckets use the low bits of the same
+    // hash, so shard choice and bucket choice stay independent.
+    const std::uint64_t h = string_hash{}(key);
+    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ULL) >> 58);
+  }
+  shard& shard_of(std::string_view key) noexcept { return shards_[index_of(key)]; }
+
+  // The key's entry, or end() if absent; an expired entry is erased on the way.
+  static map_type::iterator find_live(shard& s, std::string_view key);
+  static void assign(shard& s, std::string_view key, std::string_view value,
+                     clock::time_point expires);
+
+  static_assert(shard_count == 64, "index_of() and the lock masks assume 64 shards");
+  std::array<shard, shard_count> shards_;
+};
+
+}  // namespace kv
