@@ -132,7 +132,7 @@ TEST_SUITE("framed") {
     CHECK(decode_chunks(lengths, {encode_all(lengths, frames)}, nullptr, small) == frames);
   }
 
-  TEST_CASE("EOF between frames is a clean end; EOF inside a frame is truncated_frame") {
+  TEST_CASE("EOF between frames is a clean end, EOF inside a frame is truncated_frame") {
     std::error_code ec;
     auto got = decode_chunks(line_codec{}, {"a\nb\n"}, &ec);
     CHECK(got == std::vector<std::string>{"a", "b"});

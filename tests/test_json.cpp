@@ -80,7 +80,7 @@ asio::awaitable<void> point_client(std::uint16_t port) {
 }  // namespace
 
 TEST_SUITE("json") {
-  TEST_CASE("typed messages round trip over newline-delimited JSON; bad input is answered") {
+  TEST_CASE("typed messages round trip over newline-delimited JSON and bad input is answered") {
     server srv{{.host = "127.0.0.1"}};
     srv.start(point_server<line_codec>);
     run(point_client<line_codec>(srv.local_endpoint().port()));

@@ -13,3 +13,4 @@
 #include "coronet/line_codec.hpp"
 #include "coronet/outbox.hpp"
 #include "coronet/json_channel.hpp"
+#include "coronet/rpc.hpp"

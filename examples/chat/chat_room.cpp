@@ -1,0 +1,241 @@
+#include "chat_room.hpp"
+
+#include "../common/log.hpp"
+
+#include <asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace chat {
+namespace {
+
+using nlohmann::json;
+// Events keep their fields in protocol order ("type" first) for people reading them.
+using ordered = nlohmann::ordered_json;
+
+std::string dump(const ordered& j) {
+  return j.dump(-1, ' ', false, ordered::error_handler_t::replace);
+}
+
+// Text-mode lines must stay one line: a JSON user's text may hold line breaks.
+std::string one_line(std::string_view s) {
+  std::string out{s};
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return out;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace events {
+
+rendered welcome(const std::string& name, const std::vector<std::string>& users) {
+  return {dump({{"type", "welcome"}, {"name", name}, {"users", users}}),
+          "* welcome, " + name + "! online: " + join_names(users)};
+}
+rendered joined(const std::string& name) {
+  return {dump({{"type", "joined"}, {"name", name}}), "* " + name + " joined"};
+}
+rendered left(const std::string& name) {
+  return {dump({{"type", "left"}, {"name", name}}), "* " + name + " left"};
+}
+rendered message(const std::string& from, std::string_view text) {
+  return {dump({{"type", "message"}, {"from", from}, {"text", text}}),
+          "<" + from + "> " + one_line(text)};
+}
+rendered whisper(const std::string& from, const std::string& to, std::string_view text,
+                 bool for_sender) {
+  return {dump({{"type", "whisper"}, {"from", from}, {"to", to}, {"text", text}}),
+          "*" + from + "* (whisper" + (for_sender ? " to " + to : std::string{}) + ") " +
+              one_line(text)};
+}
+rendered renamed(const std::string& from, const std::string& to) {
+  return {dump({{"type", "renamed"}, {"from", from}, {"to", to}}),
+          "* " + from + " is now known as " + to};
+}
+rendered users(const std::vector<std::string>& names) {
+  return {dump({{"type", "users"}, {"users", names}}), "* online: " + join_names(names)};
+}
+rendered error(std::string_view code, std::string_view message) {
+  return {dump({{"type", "error"}, {"code", code}, {"message", message}}),
+          "! " + std::string(code) + ": " + one_line(message)};
+}
+
+std::string text_of(const std::string& json_event, const std::string& me) {
+  const json e = json::parse(json_event, nullptr, false);
+  if (!e.is_object() || !e.contains("type") || !e["type"].is_string()) return json_event;
+  auto str = [&e](const char* k) {
+    return e.contains(k) && e[k].is_string() ? e[k].get<std::string>() : std::string{};
+  };
+  auto list = [&e](const char* k) {
+    std::vector<std::string> out;
+    if (e.contains(k) && e[k].is_array())
+      for (const auto& v : e[k])
+        if (v.is_string()) out.push_back(v.get<std::string>());
+    return out;
+  };
+  const auto type = e["type"].get<std::string>();
+  if (type == "welcome") return welcome(str("name"), list("users")).text;
+  if (type == "joined") return joined(str("name")).text;
+  if (type == "left") return left(str("name")).text;
+  if (type == "message") return message(str("from"), str("text")).text;
+  if (type == "whisper")
+    return whisper(str("from"), str("to"), str("text"), str("from") == me).text;
+  if (type == "renamed") return renamed(str("from"), str("to")).text;
+  if (type == "users") return users(list("users")).text;
+  if (type == "error") return error(str("code"), str("message")).text;
+  return json_event;
+}
+
+}  // namespace events
+
+bool valid_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 32) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+}
+
+std::string room::key(std::string_view name) {
+  std::string k{name};
+  for (auto& c : k)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return k;
+}
+
+room::slot& room::local_slot(const asio::any_io_executor& ex) {
+  const auto me = std::this_thread::get_id();
+  const std::size_t n = slot_count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i)
+    if (slots_[i]->thread == me) return *slots_[i];
+  std::lock_guard lock{mutex_};
+  const std::size_t count = slot_count_.load(std::memory_order_relaxed);
+  if (count == max_threads) throw std::length_error("chat::room: too many threads");
+  slots_[count] = std::make_unique<slot>(slot{me, ex, {}});
+  slot_count_.store(count + 1, std::memory_order_release);
+  return *slots_[count];
+}
+
+std::vector<std::string> room::users_locked() const {
+  std::vector<std::string> names;
+  names.reserve(by_key_.size());
+  for (const auto& [k, e] : by_key_)
+    names.push_back(e.name);
+  // Sorted case-insensitively, which is the order of the keys.
+  return names;
+}
+
+std::vector<std::string> room::users() const {
+  std::lock_guard lock{mutex_};
+  return users_locked();
+}
+
+std::string room::join(const member& m, const std::string& name, std::vector<std::string>* users) {
+  if (!valid_name(name)) return "invalid_name";
+  {
+    std::lock_guard lock{mutex_};
+    auto [it, inserted] = by_key_.try_emplace(key(name), entry{m.id, name, m.mode, m.out});
+    if (!inserted) return "name_taken";
+    *users = users_locked();
+  }
+  local_slot(m.executor).members.push_back(m);
+  broadcast(std::make_shared<const rendered>(events::joined(name)), m.id);
+  examples::log("join: ", name, " (connection ", m.id, ")");
+  return {};
+}
+
+std::string room::rename(std::uint64_t id, const std::string& from, const std::string& to) {
+  if (!valid_name(to)) return "invalid_name";
+  {
+    std::lock_guard lock{mutex_};
+    auto old = by_key_.find(key(from));
+    if (old == by_key_.end() || old->second.id != id) return "not_joined";
+    if (key(from) != key(to) && by_key_.count(key(to)) != 0) return "name_taken";
+    entry e = old->second;
+    e.name = to;
+    by_key_.erase(old);
+    by_key_.emplace(key(to), std::move(e));
+  }
+  broadcast(std::make_shared<const rendered>(events::renamed(from, to)), 0);
+  examples::log("rename: ", from, " -> ", to);
+  return {};
+}
+
+std::string room::whisper(const member& from, const std::string& from_name, const std::string& to,
+                          std::string_view text) {
+  entry target;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = by_key_.find(key(to));
+    if (it == by_key_.end()) return "no_such_user";
+    target = it->second;
+  }
+  auto to_them = events::whisper(from_name, target.name, text, false);
+  if (!target.out.try_send(std::string_view{to_them.for_mode(target.mode)})) {
+    examples::log("disconnecting slow receiver ", target.name);
+    ++slow_;
+    target.out.close();
+  }
+  auto to_me = events::whisper(from_name, target.name, text, true);
+  from.out.try_send(std::string_view{to_me.for_mode(from.mode)});
+  return {};
+}
+
+void room::say(const std::string& from, std::string_view text) {
+  broadcast(std::make_shared<const rendered>(events::message(from, text)), 0);
+}
+
+void room::leave(std::uint64_t id, const std::string& name) {
+  {
+    std::lock_guard lock{mutex_};
+    auto it = by_key_.find(key(name));
+    if (it != by_key_.end() && it->second.id == id) by_key_.erase(it);
+  }
+  const auto me = std::this_thread::get_id();
+  const std::size_t n = slot_count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (slots_[i]->thread != me) continue;
+    auto& members = slots_[i]->members;
+    std::erase_if(members, [id](const member& m) { return m.id == id; });
+  }
+  broadcast(std::make_shared<const rendered>(events::left(name)), id);
+  examples::log("leave: ", name, " (connection ", id, ")");
+}
+
+void room::broadcast(const std::shared_ptr<const rendered>& event, std::uint64_t except_id) {
+  const auto me = std::this_thread::get_id();
+  const std::size_t n = slot_count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) {
+    slot* s = slots_[i].get();
+    if (s->thread == me) {
+      deliver(*s, *event, except_id);
+    } else {
+      asio::post(s->executor, [this, s, event, except_id] { deliver(*s, *event, except_id); });
+    }
+  }
+}
+
+void room::deliver(slot& s, const rendered& event, std::uint64_t except_id) {
+  for (auto& m : s.members) {
+    if (m.id == except_id || !m.out.is_open()) continue;
+    if (!m.out.try_send(std::string_view{event.for_mode(m.mode)})) {
+      examples::log("disconnecting slow receiver (connection ", m.id, "): outbox over ",
+                    options_.max_queued, " bytes");
+      ++slow_;
+      m.out.close();
+    }
+  }
+}
+
+}  // namespace chat

@@ -1,0 +1,103 @@
+// The example programs as a user runs them: real processes on loopback.
+#include "process.hpp"
+#include "support.hpp"
+
+#include <chat_room.hpp>
+
+#include <regex>
+
+using namespace coronet;
+using namespace coronet::test;
+
+namespace {
+
+const std::regex listening{R"(listening on 127\.0\.0\.1:(\d+))"};
+
+}  // namespace
+
+TEST_SUITE("programs") {
+  TEST_CASE(
+      "echo_server in each framing mode, verified by echo_client --count, exits 0 on SIGTERM") {
+    for (std::string framing : {"raw", "line", "length"}) {
+      CAPTURE(framing);
+      child_process server{{ECHO_SERVER_PATH, "--port", "0", "--framing", framing}};
+      auto port = server.wait_stderr(listening, 10s);
+      REQUIRE(port);
+      child_process client{{ECHO_CLIENT_PATH, "--port", *port, "--framing", framing, "--count",
+                            "2000", "--size", "100", "--connections", "4"}};
+      auto code = client.wait(60s);
+      REQUIRE(code);
+      CHECK(*code == 0);
+      CHECK(client.out_text.find("verified: 2000, mismatches: 0") != std::string::npos);
+      CHECK(client.out_text.find("p99") != std::string::npos);
+      server.signal(SIGTERM);
+      auto server_code = server.wait(15s);
+      REQUIRE(server_code);
+      CHECK(*server_code == 0);
+    }
+  }
+
+  TEST_CASE("echo_server logs a framing error in one line and keeps serving others") {
+    child_process server{{ECHO_SERVER_PATH, "--port", "0", "--framing", "line"}};
+    auto port = server.wait_stderr(listening, 10s);
+    REQUIRE(port);
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto bad = co_await connect("127.0.0.1", p);
+      const std::string flood(70 * 1024, 'x');  // over line_codec's 64 KiB default
+      co_await bad.write(asio::buffer(flood));
+      // Closed with our unread bytes still queued, the kernel may send RST instead of FIN.
+      std::string rest;
+      try {
+        rest = co_await read_to_eof(bad);
+      } catch (const std::system_error& e) {
+        CHECK(e.code() == asio::error::connection_reset);
+      }
+      CHECK(rest.empty());
+      auto good = co_await connect("127.0.0.1", p);
+      co_await good.write(asio::buffer(std::string_view{"fine\n"}));
+      CHECK(co_await read_exactly(good, 5) == "fine\n");
+    }(static_cast<std::uint16_t>(std::stoi(*port))));
+    server.signal(SIGTERM);
+    REQUIRE(server.wait(15s));
+    const std::regex one_line{R"(closed: decode: frame exceeds the configured limit)"};
+    CHECK(std::regex_search(server.err_text, one_line));
+  }
+
+  TEST_CASE("chat_client scripted through a pipe sends its lines and waits for their echoes") {
+    chat::room room;
+    server srv{{.host = "127.0.0.1"}};
+    srv.start([&room](connection c) { return chat::session(std::move(c), &room); });
+    const auto port = std::to_string(srv.local_endpoint().port());
+    child_process client{{CHAT_CLIENT_PATH, "--name", "zed", "--port", port}};
+    client.write_stdin("hello there\n/who\n/nick zed2\nbye\n");
+    client.close_stdin();
+    auto code = client.wait(20s);
+    REQUIRE(code);
+    CHECK(*code == 0);
+    const std::string expected =
+        "* welcome, zed! online: zed\n"
+        "<zed> hello there\n"
+        "* online: zed\n"
+        "* zed is now known as zed2\n"
+        "<zed2> bye\n";
+    CHECK(client.out_text == expected);
+  }
+
+  TEST_CASE("chat_client exits 1 when its name is taken") {
+    chat::room room;
+    server srv{{.host = "127.0.0.1"}};
+    srv.start([&room](connection c) { return chat::session(std::move(c), &room); });
+    const auto port = std::to_string(srv.local_endpoint().port());
+    child_process first{{CHAT_CLIENT_PATH, "--name", "amy", "--port", port}};
+    for (int i = 0; i < 1000 && room.users().empty(); ++i)
+      std::this_thread::sleep_for(10ms);  // joined
+    child_process second{{CHAT_CLIENT_PATH, "--name", "AMY", "--port", port}};
+    second.close_stdin();
+    auto code = second.wait(20s);
+    REQUIRE(code);
+    CHECK(*code == 1);
+    CHECK(second.out_text.starts_with("! name_taken: "));
+    first.close_stdin();
+    CHECK(first.wait(20s) == 0);
+  }
+}
