@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Builds (release) and runs the bundled chat server on 127.0.0.1:7777.
-# Extra arguments go to the server (try --help).
+# Extra arguments go to chat_server (try --help: --host, --port, --threads, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cmake --preset release >/dev/null
-cmake --build --preset release --target echo_server >&2
+cmake --preset release -DCORONET_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build --preset release --target chat_server chat_client >&2
 cat >&2 <<'MSG'
 
-  Until the chat example lands, the echo server stands in on 127.0.0.1:7777.
-  Connect with:  nc 127.0.0.1 7777
+  coronet chat: join from another terminal with
+      build/release/examples/chat/chat_client --name you
+  or with any line-based tool:
+      nc 127.0.0.1 7777
+  (the first line you type is your name; /who, /msg NAME TEXT, /nick NAME, /quit)
 
 MSG
-exec build/release/examples/echo_server --port 7777 "$@"
+exec build/release/examples/chat/chat_server "$@"
