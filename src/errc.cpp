@@ -51,4 +51,15 @@ bool is_disconnect(std::error_code ec) noexcept {
          ec == errc::connection_closed;
 }
 
+std::string describe(const std::exception_ptr& e) {
+  if (!e) return "no error";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 }  // namespace coronet

@@ -32,15 +32,8 @@ using tcp = asio::ip::tcp;
 constexpr auto force_grace = std::chrono::milliseconds(500);
 
 void default_error_report(const error_info& info) {
-  std::string what = "unknown exception";
-  try {
-    std::rethrow_exception(info.error);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-  }
   std::cerr << "coronet: connection " << info.connection_id << " (" << info.remote
-            << ") failed: " << what << '\n';
+            << ") failed: " << describe(info.error) << '\n';
 }
 
 bool is_quiet(const std::exception_ptr& e) {

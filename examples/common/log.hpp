@@ -1,6 +1,8 @@
 // One-line, timestamped log messages on stderr for the example programs.
 #pragma once
 
+#include <coronet/server.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -34,16 +36,8 @@ void log(const Parts&... parts) {
 }
 
 // An on_error hook for coronet::server that logs one line per failed connection.
-template <typename ErrorInfo>
-void log_connection_error(const ErrorInfo& info) {
-  std::string what = "unknown error";
-  try {
-    std::rethrow_exception(info.error);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-  }
-  log("connection ", info.connection_id, " (", info.remote, ") closed: ", what);
+inline void log_connection_error(const coronet::error_info& info) {
+  log("connection ", info.connection_id, " (", info.remote, ") closed: ", coronet::describe(info.error));
 }
 
 }  // namespace examples

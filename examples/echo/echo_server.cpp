@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     coronet::server server{{.host = args.get("host"),
                             .port = static_cast<std::uint16_t>(args.number("port", 0, 65535)),
                             .threads = static_cast<std::size_t>(args.number("threads", 1, 256)),
-                            .on_error = examples::log_connection_error<coronet::error_info>}};
+                            .on_error = examples::log_connection_error}};
     server.listen();
     examples::log("echo_server (", framing, ") listening on ", server.local_endpoint());
     server.run(handler);  // until SIGINT/SIGTERM; then drains and returns

@@ -6,6 +6,7 @@
 // (const std::system_error& e)` plus `e.code() == coronet::errc::timed_out` works.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <system_error>
 
@@ -36,6 +37,10 @@ inline std::error_code make_error_code(errc e) noexcept {
 // True for errors that only say "the peer went away" (reset, broken pipe, EOF,
 // aborted by close). Servers treat them as a normal end of a connection, not a fault.
 bool is_disconnect(std::error_code ec) noexcept;
+
+// The what() of the exception `e` holds ("unknown exception" for one not derived from
+// std::exception), for logging a failure reported as an exception_ptr.
+std::string describe(const std::exception_ptr& e);
 
 }  // namespace coronet
 
