@@ -212,6 +212,8 @@ echo "== microbenchmarks (line decode, loopback ratio) ==" >&2
   --benchmark_filter='decode/line/64$|decode/resp/64$|loopback/ratio' \
   --benchmark_format=json >"$work/micro.json" 2>/dev/null || echo '{}' >"$work/micro.json"
 
+echo "$(date -u '+%Y-%m-%d %H:%M UTC') $(cut -d' ' -f1-3 /proc/loadavg)" >"$work/run_info"
+
 # ---- report --------------------------------------------------------------------------
 python3 bench/report.py "$results" "$work/micro.json" "$ticks_per_s" "$idle_connections" \
   "$rounds" "$duration" "$work" docs/benchmarks.md

@@ -57,11 +57,17 @@ def fmt(x, digits=0):
 
 md = []
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+load = open("/proc/loadavg").read().split()[:3]
+# compare.sh records when the measurements ended, so a report regenerated later (say,
+# after editing the notes) still states the conditions of the run itself.
+run_info = os.path.join(work, "run_info")
+if os.path.exists(run_info):
+    info = open(run_info).read().split()
+    now, load = " ".join(info[:3]), info[3:6]
 try:
     cpu_model = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
 except (OSError, IndexError):
     cpu_model = "unknown CPU"
-load = open("/proc/loadavg").read().split()[:3]
 md += [
     "# Benchmarks",
     "",
