@@ -428,9 +428,9 @@ int run_load(const config& cfg) {
                              {"errors", errors}};
     std::cout << report.dump() << std::endl;
   } else {
-    std::printf("%s %s: %zu conn x %zu B, pipeline %zu, %.1f s\n", cfg.mode.c_str(),
-                cfg.mode == "pingpong" ? "" : cfg.framing.c_str(), cfg.connections, cfg.size,
-                cfg.pipeline, secs);
+    std::printf("%s%s: %zu conn x %zu B, pipeline %zu, %.1f s\n", cfg.mode.c_str(),
+                cfg.mode == "pingpong" ? "" : (" " + cfg.framing).c_str(), cfg.connections,
+                cfg.size, cfg.pipeline, secs);
     std::printf("messages: %llu  (%.0f msg/s, %.1f MiB/s)\n",
                 static_cast<unsigned long long>(messages), rate, mib);
     std::printf("latency: p50 %.1f us, p99 %.1f us, p999 %.1f us\n", p50, p99, p999);
