@@ -12,12 +12,6 @@
 #include <random>
 
 // Counting global allocator: lets a test prove that decoding allocates nothing.
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 at -O2 (the tsan preset) inlines these replacements and then warns that free()
-// releases memory from `operator new`: a false positive here, since this operator new
-// is malloc() itself. With -Werror it broke the tsan build.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 namespace {
 std::atomic<bool> count_allocations{false};
 std::atomic<std::size_t> allocations{0};
