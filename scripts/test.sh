@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then
-#   1. builds the library with clang 14 (and, once they exist, runs each fuzzer briefly),
+#   1. builds the library and the libFuzzer targets with clang 14 and runs each fuzzer
+#      for FUZZ_SECONDS (default 30) on a copy of its seed corpus (scripts/fuzz.sh),
 #   2. runs the multi-threaded tests under ThreadSanitizer,
 #   3. builds everything under ASan + UBSan with warnings as errors and runs every test.
 # Exits non-zero on the first failure.

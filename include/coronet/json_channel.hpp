@@ -101,6 +101,10 @@ inline nlohmann::json parse_message(std::string_view text, std::size_t max_depth
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw message_error(e.what(), e.byte);
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e999") is out_of_range.
+    // Either way it is the peer's bad input, which must not escape as another type.
+    throw message_error(e.what(), 0);
   }
 }
 
