@@ -11,8 +11,7 @@ namespace {
 asio::awaitable<asio::ip::tcp::socket> resolve_and_connect(std::string host, std::uint16_t port) {
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::resolver resolver{ex};
-  auto endpoints =
-      co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
+  auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
   asio::ip::tcp::socket socket{ex};
   co_await asio::async_connect(socket, endpoints, asio::use_awaitable);
   co_return socket;

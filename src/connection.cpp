@@ -73,8 +73,10 @@ void connection_registry::add(connection_state* s) noexcept {
 }
 
 void connection_registry::remove(connection_state* s) noexcept {
-  if (s->prev != nullptr) s->prev->next = s->next;
-  else head_ = s->next;
+  if (s->prev != nullptr)
+    s->prev->next = s->next;
+  else
+    head_ = s->next;
   if (s->next != nullptr) s->next->prev = s->prev;
   s->prev = s->next = nullptr;
   s->registry = nullptr;

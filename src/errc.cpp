@@ -11,15 +11,24 @@ class category final : public std::error_category {
 
   std::string message(int value) const override {
     switch (static_cast<errc>(value)) {
-      case errc::timed_out: return "operation timed out";
-      case errc::frame_too_large: return "frame exceeds the configured limit";
-      case errc::truncated_frame: return "stream ended inside a frame";
-      case errc::bad_message: return "malformed message";
-      case errc::invalid_frame: return "frame cannot be encoded";
-      case errc::shutting_down: return "server is shutting down";
-      case errc::connection_limit: return "connection limit reached";
-      case errc::outbox_full: return "outbox is full";
-      case errc::connection_closed: return "connection closed";
+      case errc::timed_out:
+        return "operation timed out";
+      case errc::frame_too_large:
+        return "frame exceeds the configured limit";
+      case errc::truncated_frame:
+        return "stream ended inside a frame";
+      case errc::bad_message:
+        return "malformed message";
+      case errc::invalid_frame:
+        return "frame cannot be encoded";
+      case errc::shutting_down:
+        return "server is shutting down";
+      case errc::connection_limit:
+        return "connection limit reached";
+      case errc::outbox_full:
+        return "outbox is full";
+      case errc::connection_closed:
+        return "connection closed";
     }
     return "unknown coronet error";
   }
@@ -39,9 +48,13 @@ const std::error_category& error_category() noexcept {
   return instance;
 }
 
-void throw_error(errc e, const std::string& what) { throw std::system_error(make_error_code(e), what); }
+void throw_error(errc e, const std::string& what) {
+  throw std::system_error(make_error_code(e), what);
+}
 
-void throw_error(std::error_code ec, const std::string& what) { throw std::system_error(ec, what); }
+void throw_error(std::error_code ec, const std::string& what) {
+  throw std::system_error(ec, what);
+}
 
 bool is_disconnect(std::error_code ec) noexcept {
   return ec == asio::error::eof || ec == asio::error::connection_reset ||

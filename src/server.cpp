@@ -21,7 +21,9 @@
 
 namespace coronet {
 
-void ignore_sigpipe() noexcept { std::signal(SIGPIPE, SIG_IGN); }
+void ignore_sigpipe() noexcept {
+  std::signal(SIGPIPE, SIG_IGN);
+}
 
 namespace {
 
@@ -58,7 +60,8 @@ struct server::impl {
 
   explicit impl(server_options o) : options(std::move(o)) {
     if (options.threads == 0) options.threads = 1;
-    for (std::size_t i = 0; i < options.threads; ++i) workers.emplace_back();
+    for (std::size_t i = 0; i < options.threads; ++i)
+      workers.emplace_back();
   }
 
   server_options options;
@@ -79,7 +82,8 @@ struct server::impl {
   ~impl() {
     // Handlers still suspended are destroyed with their io_context below; their
     // states must not post to contexts that are already gone.
-    for (auto& w : workers) w.registry.on_remove = nullptr;
+    for (auto& w : workers)
+      w.registry.on_remove = nullptr;
   }
 
   worker& main_worker() { return workers.front(); }
@@ -102,7 +106,8 @@ struct server::impl {
       if (e) default_error_report({0, {}, e});
     });
     if (stop_requested) asio::post(main_worker().io, [this] { begin_shutdown(); });
-    for (auto& w : workers) w.thread = std::thread([&w] { run_worker(w.io); });
+    for (auto& w : workers)
+      w.thread = std::thread([&w] { run_worker(w.io); });
   }
 
   static void run_worker(asio::io_context& io) {
@@ -160,13 +165,13 @@ struct server::impl {
       auto& w = *next;
       if (++next == workers.end()) next = workers.begin();
       auto [ec, socket] = co_await acceptor->async_accept(w.io, as_tuple(asio::use_awaitable));
-      if (stop_requested || ec == asio::error::operation_aborted || !acceptor->is_open())
-        co_return;
+      if (stop_requested || ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) {
         // Out of descriptors or memory: the peer stays in the backlog; back off instead
         // of spinning on a listening socket that is always readable.
-        if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-            ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory) {
+        if (ec == std::errc::too_many_files_open ||
+            ec == std::errc::too_many_files_open_in_system || ec == std::errc::no_buffer_space ||
+            ec == std::errc::not_enough_memory) {
           asio::steady_timer pause{main_worker().io, std::chrono::milliseconds(50)};
           co_await pause.async_wait(as_tuple(asio::use_awaitable));
         }
@@ -214,8 +219,10 @@ struct server::impl {
   void report(const detail::connection_state& s, std::exception_ptr e) {
     error_info info{s.id, s.remote, std::move(e)};
     try {
-      if (options.on_error) options.on_error(info);
-      else default_error_report(info);
+      if (options.on_error)
+        options.on_error(info);
+      else
+        default_error_report(info);
     } catch (...) {
       // An error hook that throws must not take the worker down.
     }
@@ -317,20 +324,36 @@ void server::listen() {
   if (!impl_->acceptor) impl_->bind();
 }
 
-void server::start(handler_type handler) { impl_->start(std::move(handler), false); }
+void server::start(handler_type handler) {
+  impl_->start(std::move(handler), false);
+}
 
-void server::stop() noexcept { impl_->request_stop(); }
+void server::stop() noexcept {
+  impl_->request_stop();
+}
 
-void server::wait() { impl_->wait(); }
+void server::wait() {
+  impl_->wait();
+}
 
-asio::ip::tcp::endpoint server::local_endpoint() const { return impl_->endpoint; }
+asio::ip::tcp::endpoint server::local_endpoint() const {
+  return impl_->endpoint;
+}
 
-std::size_t server::connection_count() const noexcept { return impl_->count.load(); }
+std::size_t server::connection_count() const noexcept {
+  return impl_->count.load();
+}
 
-std::size_t server::rejected_count() const noexcept { return impl_->rejected.load(); }
+std::size_t server::rejected_count() const noexcept {
+  return impl_->rejected.load();
+}
 
-bool server::stopping() const noexcept { return impl_->stop_requested.load(); }
+bool server::stopping() const noexcept {
+  return impl_->stop_requested.load();
+}
 
-const server_options& server::options() const noexcept { return impl_->options; }
+const server_options& server::options() const noexcept {
+  return impl_->options;
+}
 
 }  // namespace coronet

@@ -58,7 +58,8 @@ class script_stream {
           if (!open_) {
             ec = asio::error::bad_descriptor;
           } else {
-            for (auto it = asio::buffer_sequence_begin(b); it != asio::buffer_sequence_end(b); ++it) {
+            for (auto it = asio::buffer_sequence_begin(b); it != asio::buffer_sequence_end(b);
+                 ++it) {
               asio::const_buffer cb = *it;
               written.append(static_cast<const char*>(cb.data()), cb.size());
               n += cb.size();

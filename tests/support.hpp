@@ -3,11 +3,11 @@
 
 #include <coronet/coronet.hpp>
 
+#include <doctest/doctest.h>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <doctest/doctest.h>
 
 #include <chrono>
 #include <exception>

@@ -138,7 +138,8 @@ TEST_SUITE("length_prefixed_codec") {
         length_prefixed_codec codec{{.header_bytes = h, .byte_order = order, .max_frame = 200}};
         std::string out;
         std::vector<std::string> sent{"", "x", std::string(200, 'y'), "hello"};
-        for (const auto& s : sent) codec.encode(std::string_view{s}, out);
+        for (const auto& s : sent)
+          codec.encode(std::string_view{s}, out);
         std::vector<std::string> frames;
         CHECK(decode_all(codec, out, frames) == decode_status::need_more);
         CHECK(frames == sent);

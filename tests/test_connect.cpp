@@ -48,7 +48,8 @@ asio::awaitable<void> expect_connect_timeout() {
     CHECK(e.code() == errc::timed_out);
     CHECK(e.code() == std::errc::timed_out);
   }
-  for (auto& s : fillers) s.close();
+  for (auto& s : fillers)
+    s.close();
 }
 
 asio::awaitable<void> silent_server_times_out(std::uint16_t port) {

@@ -12,7 +12,8 @@ namespace {
 
 asio::awaitable<void> reverse_each(connection conn) {
   framed<netstring_codec, connection> f{std::move(conn), netstring_codec{100}};
-  while (auto frame = co_await f.read()) f.write(std::string(frame->rbegin(), frame->rend()));
+  while (auto frame = co_await f.read())
+    f.write(std::string(frame->rbegin(), frame->rend()));
 }
 
 asio::awaitable<void> talk(std::uint16_t port) {
@@ -38,7 +39,9 @@ TEST_SUITE("framed") {
 
   TEST_CASE("the netstring codec rejects bad and oversized frames early") {
     netstring_codec codec{100};
-    auto decode = [&](std::string_view s) { return codec.decode(std::span<const char>(s.data(), s.size())); };
+    auto decode = [&](std::string_view s) {
+      return codec.decode(std::span<const char>(s.data(), s.size()));
+    };
     CHECK(decode("5:hel").status == decode_status::need_more);
     CHECK(decode("5:hel").needed == 8);
     CHECK(decode("5:hello,").frame == "hello");

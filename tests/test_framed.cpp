@@ -22,8 +22,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc{};
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 using namespace coronet;
 using namespace coronet::test;
@@ -36,7 +40,8 @@ using length_script = framed<length_prefixed_codec, script_stream>;
 template <typename Framed>
 asio::awaitable<void> collect(Framed* f, std::vector<std::string>* frames, std::error_code* error) {
   try {
-    while (auto frame = co_await f->read()) frames->emplace_back(*frame);
+    while (auto frame = co_await f->read())
+      frames->emplace_back(*frame);
   } catch (const std::system_error& e) {
     *error = e.code();
   }
@@ -56,8 +61,10 @@ std::vector<std::string> decode_chunks(Codec codec, std::vector<std::string> chu
     if (e) std::rethrow_exception(e);
   });
   io.run();
-  if (error != nullptr) *error = ec;
-  else CHECK_MESSAGE(!ec, ec.message());
+  if (error != nullptr)
+    *error = ec;
+  else
+    CHECK_MESSAGE(!ec, ec.message());
   return frames;
 }
 
@@ -67,7 +74,8 @@ std::vector<std::string> sample_lines() {
 
 std::string encode_all(const auto& codec, const std::vector<std::string>& frames) {
   std::string out;
-  for (const auto& f : frames) codec.encode(std::string_view{f}, out);
+  for (const auto& f : frames)
+    codec.encode(std::string_view{f}, out);
   return out;
 }
 
@@ -163,7 +171,8 @@ TEST_SUITE("framed") {
 namespace {
 
 asio::awaitable<void> echo_frames(line_script* f) {
-  while (auto frame = co_await f->read()) f->write(*frame);
+  while (auto frame = co_await f->read())
+    f->write(*frame);
 }
 
 }  // namespace
@@ -172,7 +181,8 @@ TEST_SUITE("framed") {
   TEST_CASE("1000 pipelined requests in one packet are answered in one write") {
     asio::io_context io;
     std::string burst;
-    for (int i = 0; i < 1000; ++i) burst += "request " + std::to_string(i) + "\n";
+    for (int i = 0; i < 1000; ++i)
+      burst += "request " + std::to_string(i) + "\n";
     line_script f{script_stream{io.get_executor(), {burst}}};
     asio::co_spawn(io, echo_frames(&f), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
@@ -187,7 +197,8 @@ TEST_SUITE("framed") {
   TEST_CASE("decoding a buffered frame allocates nothing") {
     asio::io_context io;
     std::string burst;
-    for (int i = 0; i < 10000; ++i) burst += "0123456789012345678901234567890123456789012345678901234567890\n";
+    for (int i = 0; i < 10000; ++i)
+      burst += "0123456789012345678901234567890123456789012345678901234567890\n";
     line_script f{script_stream{io.get_executor(), {burst}}};
     std::size_t frames = 0;
     std::size_t allocated = 0;
@@ -233,7 +244,8 @@ asio::awaitable<void> counting_echo(connection conn, server_probe* probe) {
 asio::awaitable<void> pipeline_1000(std::uint16_t port) {
   auto conn = co_await connect("127.0.0.1", port);
   std::string burst;
-  for (int i = 0; i < 1000; ++i) burst += "req-" + std::to_string(i) + "\n";
+  for (int i = 0; i < 1000; ++i)
+    burst += "req-" + std::to_string(i) + "\n";
   co_await conn.write(asio::buffer(burst));
   conn.shutdown_send();
   auto replies = co_await read_to_eof(conn);
@@ -266,8 +278,7 @@ struct flood_probe {
 
 // Sends to a peer that never reads until try_send refuses, then proves send() waits.
 asio::awaitable<void> flood(connection conn, flood_probe* probe) {
-  framed<line_codec, connection> f{std::move(conn), line_codec{},
-                                   {.high_water_mark = 64 * 1024}};
+  framed<line_codec, connection> f{std::move(conn), line_codec{}, {.high_water_mark = 64 * 1024}};
   probe->hwm = 64 * 1024;
   const std::string frame(1000, 'z');
   // The kernel's socket buffers take a few MiB first; once they are full the outbox

@@ -17,7 +17,9 @@ struct point {
   std::string label;
   bool operator==(const point&) const = default;
 };
-void to_json(json& j, const point& p) { j = json{{"x", p.x}, {"y", p.y}, {"label", p.label}}; }
+void to_json(json& j, const point& p) {
+  j = json{{"x", p.x}, {"y", p.y}, {"label", p.label}};
+}
 void from_json(const json& j, point& p) {
   j.at("x").get_to(p.x);
   j.at("y").get_to(p.y);
@@ -135,7 +137,8 @@ TEST_SUITE("json") {
   }
 
   TEST_CASE("the depth scan ignores brackets inside strings") {
-    CHECK_FALSE(detail::json_too_deep(R"({"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})", 3));
+    CHECK_FALSE(detail::json_too_deep(
+        R"({"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})", 3));
     CHECK(detail::json_too_deep("[[[[1]]]]", 3));
     CHECK_FALSE(detail::json_too_deep("[[[1]]]", 3));
     CHECK_FALSE(detail::json_too_deep(R"(["\"[[[[["])", 2));

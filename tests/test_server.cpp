@@ -80,11 +80,13 @@ asio::awaitable<void> reading_handler(connection conn, stop_probe* probe) {
     ++probe->saw_eof_while_stopping;
 }
 
-asio::awaitable<void> connect_and_wait_for_eof(std::uint16_t port, int clients,
-                                               stop_probe* probe, server* srv) {
+asio::awaitable<void> connect_and_wait_for_eof(std::uint16_t port, int clients, stop_probe* probe,
+                                               server* srv) {
   std::vector<connection> conns;
-  for (int i = 0; i < clients; ++i) conns.push_back(co_await connect("127.0.0.1", port));
-  while (probe->entered < clients) co_await sleep_for(5ms);
+  for (int i = 0; i < clients; ++i)
+    conns.push_back(co_await connect("127.0.0.1", port));
+  while (probe->entered < clients)
+    co_await sleep_for(5ms);
   srv->stop();
   for (auto& c : conns) {
     auto rest = co_await read_to_eof(c);  // the server closes after its handler returns
@@ -124,7 +126,8 @@ asio::awaitable<void> connect_then_expect_eof(std::uint16_t port) {
 
 asio::awaitable<void> connect_then_stop(std::uint16_t port, server* srv) {
   auto conn = co_await connect("127.0.0.1", port);
-  while (srv->connection_count() == 0) co_await sleep_for(5ms);
+  while (srv->connection_count() == 0)
+    co_await sleep_for(5ms);
   srv->stop();
   auto rest = co_await read_to_eof(conn);  // closed by force after shutdown_timeout
   CHECK(rest.empty());
@@ -145,7 +148,8 @@ namespace {
 asio::awaitable<void> over_the_limit(std::uint16_t port, server* srv) {
   auto a = co_await connect("127.0.0.1", port);
   auto b = co_await connect("127.0.0.1", port);
-  while (srv->connection_count() < 2) co_await sleep_for(5ms);
+  while (srv->connection_count() < 2)
+    co_await sleep_for(5ms);
   auto c = co_await connect("127.0.0.1", port);  // accepted, then closed at once
   auto rest = co_await read_to_eof(c);
   CHECK(rest.empty());

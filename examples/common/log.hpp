@@ -37,7 +37,8 @@ void log(const Parts&... parts) {
 
 // An on_error hook for coronet::server that logs one line per failed connection.
 inline void log_connection_error(const coronet::error_info& info) {
-  log("connection ", info.connection_id, " (", info.remote, ") closed: ", coronet::describe(info.error));
+  log("connection ", info.connection_id, " (", info.remote,
+      ") closed: ", coronet::describe(info.error));
 }
 
 }  // namespace examples

@@ -33,7 +33,8 @@ struct load_result {
 // reply from the wrong request cannot pass verification.
 std::string make_payload(std::size_t size, std::size_t seq) {
   std::string p(size, 'a');
-  for (std::size_t i = 0; i < size; ++i) p[i] = static_cast<char>('a' + (seq + i) % 26);
+  for (std::size_t i = 0; i < size; ++i)
+    p[i] = static_cast<char>('a' + (seq + i) % 26);
   return p;
 }
 
@@ -90,10 +91,10 @@ int run_load(const std::string& host, std::uint16_t port, const std::string& fra
     const std::size_t first = c * (count / connections + 1);
     auto* out = &results[c];
     asio::awaitable<void> task =
-        framing == "raw"    ? load_raw(host, port, share, size, first, out)
-        : framing == "line" ? load_framed<coronet::line_codec>(host, port, share, size, first, out)
-                            : load_framed<coronet::length_prefixed_codec>(host, port, share, size,
-                                                                           first, out);
+        framing == "raw" ? load_raw(host, port, share, size, first, out)
+        : framing == "line"
+            ? load_framed<coronet::line_codec>(host, port, share, size, first, out)
+            : load_framed<coronet::length_prefixed_codec>(host, port, share, size, first, out);
     asio::co_spawn(io, std::move(task), [out](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -131,7 +132,8 @@ int run_load(const std::string& host, std::uint16_t port, const std::string& fra
 // the (only) thread between echoes, which is all a line-at-a-time tool needs, and works
 // for terminals, pipes and files alike.
 asio::awaitable<void> interactive(std::string host, std::uint16_t port) {
-  coronet::framed<coronet::line_codec, coronet::connection> f{co_await coronet::connect(host, port)};
+  coronet::framed<coronet::line_codec, coronet::connection> f{
+      co_await coronet::connect(host, port)};
   std::string line;
   while (std::getline(std::cin, line)) {
     f.write(std::string_view{line});

@@ -25,7 +25,8 @@ asio::awaitable<void> echo_raw(coronet::connection conn) {
 template <typename Codec>
 asio::awaitable<void> echo_frames(coronet::connection conn) {
   coronet::framed<Codec, coronet::connection> frames{std::move(conn)};
-  while (auto frame = co_await frames.read()) frames.write(*frame);
+  while (auto frame = co_await frames.read())
+    frames.write(*frame);
 }
 
 }  // namespace
@@ -34,16 +35,21 @@ int main(int argc, char** argv) {
   examples::cli args{"echo_server", "Echoes back whatever each client sends."};
   args.option("host", "127.0.0.1", "address to listen on")
       .option("port", "7000", "TCP port (0: any free port)")
-      .option("framing", "line", "raw, line (newline-delimited) or length (4-byte big-endian length)")
+      .option("framing", "line",
+              "raw, line (newline-delimited) or length (4-byte big-endian length)")
       .option("threads", "1", "worker threads");
   args.parse(argc, argv);
 
   coronet::server::handler_type handler;
   const auto& framing = args.get("framing");
-  if (framing == "raw") handler = echo_raw;
-  else if (framing == "line") handler = echo_frames<coronet::line_codec>;
-  else if (framing == "length") handler = echo_frames<coronet::length_prefixed_codec>;
-  else args.fail("--framing must be raw, line or length");
+  if (framing == "raw")
+    handler = echo_raw;
+  else if (framing == "line")
+    handler = echo_frames<coronet::line_codec>;
+  else if (framing == "length")
+    handler = echo_frames<coronet::length_prefixed_codec>;
+  else
+    args.fail("--framing must be raw, line or length");
 
   try {
     coronet::server server{{.host = args.get("host"),

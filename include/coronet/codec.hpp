@@ -85,12 +85,11 @@ concept has_max_buffered = requires(const C& c) {
 };
 
 template <typename C, typename T>
-concept gather_encoder_for =
-    std::convertible_to<const T&, std::string_view> &&
+concept gather_encoder_for = std::convertible_to<const T&, std::string_view> &&
     requires(const C& c, const T& value, std::string& out) {
-      c.encode_header(value, out);
-      c.encode_trailer(value, out);
-    };
+  c.encode_header(value, out);
+  c.encode_trailer(value, out);
+};
 
 }  // namespace detail
 }  // namespace coronet

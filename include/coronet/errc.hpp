@@ -13,15 +13,15 @@
 namespace coronet {
 
 enum class errc {
-  timed_out = 1,       // an operation did not complete within its deadline
-  frame_too_large,     // a peer announced or sent a frame over the codec's limit
-  truncated_frame,     // the stream ended in the middle of a frame
-  bad_message,         // a frame that does not parse (e.g. not JSON) or convert
-  invalid_frame,       // a frame the codec cannot encode (e.g. a line holding its delimiter)
-  shutting_down,       // the server is stopping; the operation was not started
-  connection_limit,    // refused: the server is at max_connections
-  outbox_full,         // a bounded outbox rejected a frame (try_send / overflow policy)
-  connection_closed,   // the connection was closed while the operation was pending
+  timed_out = 1,      // an operation did not complete within its deadline
+  frame_too_large,    // a peer announced or sent a frame over the codec's limit
+  truncated_frame,    // the stream ended in the middle of a frame
+  bad_message,        // a frame that does not parse (e.g. not JSON) or convert
+  invalid_frame,      // a frame the codec cannot encode (e.g. a line holding its delimiter)
+  shutting_down,      // the server is stopping; the operation was not started
+  connection_limit,   // refused: the server is at max_connections
+  outbox_full,        // a bounded outbox rejected a frame (try_send / overflow policy)
+  connection_closed,  // the connection was closed while the operation was pending
 };
 
 const std::error_category& error_category() noexcept;

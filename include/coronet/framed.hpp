@@ -31,8 +31,8 @@
 #pragma once
 
 #include "coronet/codec.hpp"
-#include "coronet/errc.hpp"
 #include "coronet/detail/framed_state.hpp"
+#include "coronet/errc.hpp"
 #include "coronet/outbox.hpp"
 
 #include <asio/awaitable.hpp>
@@ -75,10 +75,8 @@ class framed {
   // Encodes `frame` into the output buffer; nothing is sent until flush(), read() or
   // the outbox's writer does it. Not bounded: for replies to requests just read.
   template <typename T>
-    requires encoder_for<Codec, T>
-  void write(const T& frame) {
-    state_->write(frame);
-  }
+  requires encoder_for<Codec, T>
+  void write(const T& frame) { state_->write(frame); }
 
   // Sends everything buffered so far; returns when the stream has taken it.
   asio::awaitable<void> flush() { return state_type::flush(state_); }
@@ -86,18 +84,15 @@ class framed {
   // Queues `frame` for the writer coroutine, first waiting while more than
   // high_water_mark bytes are queued. Returns once queued, not once sent.
   template <typename T>
-    requires encoder_for<Codec, T>
-  asio::awaitable<void> send(T frame) {
+  requires encoder_for<Codec, T> asio::awaitable<void> send(T frame) {
     return state_type::template send<T>(state_, std::move(frame));
   }
 
   // Queues `frame` unless high_water_mark bytes are already queued or the stream is
   // closed; returns whether it was queued. Never waits.
   template <typename T>
-    requires encoder_for<Codec, T>
-  bool try_send(const T& frame) {
-    return state_->try_send_here(frame);
-  }
+  requires encoder_for<Codec, T>
+  bool try_send(const T& frame) { return state_->try_send_here(frame); }
 
   // A handle for other coroutines and threads to send through this stream.
   outbox<Codec, Stream> get_outbox() const { return outbox<Codec, Stream>{state_}; }

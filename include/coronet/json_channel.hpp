@@ -71,12 +71,16 @@ inline bool json_too_deep(std::string_view text, std::size_t max_depth) noexcept
   bool escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       if (++depth > max_depth) return true;
     } else if ((c == ']' || c == '}') && depth > 0) {
@@ -170,8 +174,10 @@ class json_channel {
 
   template <typename T>
   static void serialize(const T& value, std::string& out) {
-    if constexpr (std::is_same_v<T, nlohmann::json>) detail::append_json(value, out);
-    else detail::append_json(nlohmann::json(value), out);
+    if constexpr (std::is_same_v<T, nlohmann::json>)
+      detail::append_json(value, out);
+    else
+      detail::append_json(nlohmann::json(value), out);
   }
 
  private:

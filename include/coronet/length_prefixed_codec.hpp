@@ -27,10 +27,10 @@ namespace coronet {
 enum class byte_order { big, little };
 
 struct length_prefixed_options {
-  std::size_t header_bytes = 4;  // 1, 2, 4 or 8
+  std::size_t header_bytes = 4;                               // 1, 2, 4 or 8
   coronet::byte_order byte_order = coronet::byte_order::big;  // big: network order
-  std::size_t max_frame = 16 * 1024 * 1024;  // largest payload accepted or sent
-  bool length_includes_header = false;       // the length counts its own header too
+  std::size_t max_frame = 16 * 1024 * 1024;                   // largest payload accepted or sent
+  bool length_includes_header = false;  // the length counts its own header too
 };
 
 class length_prefixed_codec {
@@ -52,7 +52,8 @@ class length_prefixed_codec {
       if (length < h) return decode_result<std::string_view>::fail(errc::bad_message);
       length -= h;
     }
-    if (length > options_.max_frame) return decode_result<std::string_view>::fail(errc::frame_too_large);
+    if (length > options_.max_frame)
+      return decode_result<std::string_view>::fail(errc::frame_too_large);
     const std::size_t total = h + static_cast<std::size_t>(length);
     if (in.size() < total) return decode_result<std::string_view>::more(total);
     return decode_result<std::string_view>::ready({in.data() + h, static_cast<std::size_t>(length)},

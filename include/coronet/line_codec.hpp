@@ -43,15 +43,16 @@ class line_codec {
     // the search never needs to look further than that.
     const std::size_t window = std::min(in.size(), options_.max_length + 1 + cr_allowance());
     if (scanned_ > window) scanned_ = 0;  // input shrank: a new stream of bytes
-    const void* hit = window > scanned_ ? std::memchr(in.data() + scanned_, options_.delimiter,
-                                                      window - scanned_)
-                                        : nullptr;
+    const void* hit = window > scanned_
+                          ? std::memchr(in.data() + scanned_, options_.delimiter, window - scanned_)
+                          : nullptr;
     if (hit != nullptr) {
       scanned_ = 0;
       const auto end = static_cast<std::size_t>(static_cast<const char*>(hit) - in.data());
       std::size_t len = end;
       if (options_.strip_cr && len > 0 && in[len - 1] == '\r') --len;
-      if (len > options_.max_length) return decode_result<std::string_view>::fail(errc::frame_too_large);
+      if (len > options_.max_length)
+        return decode_result<std::string_view>::fail(errc::frame_too_large);
       return decode_result<std::string_view>::ready({in.data(), len}, end + 1);
     }
     scanned_ = window;
@@ -68,7 +69,8 @@ class line_codec {
       return decode_result<std::string_view>::fail(errc::truncated_frame);
     std::size_t len = in.size();
     if (options_.strip_cr && len > 0 && in[len - 1] == '\r') --len;
-    if (len > options_.max_length) return decode_result<std::string_view>::fail(errc::frame_too_large);
+    if (len > options_.max_length)
+      return decode_result<std::string_view>::fail(errc::frame_too_large);
     return decode_result<std::string_view>::ready({in.data(), len}, in.size());
   }
 

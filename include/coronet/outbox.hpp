@@ -18,9 +18,9 @@
 #pragma once
 
 #include "coronet/codec.hpp"
-#include "coronet/errc.hpp"
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/framed_state.hpp"
+#include "coronet/errc.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
@@ -42,7 +42,7 @@ class outbox {
   // Queues `frame` unless high_water_mark bytes are already queued or the stream is
   // closed; returns whether it was queued. Safe from any thread; never waits.
   template <typename T>
-    requires encoder_for<Codec, T>
+  requires encoder_for<Codec, T>
   bool try_send(const T& frame) const {
     auto s = state_.lock();
     if (!s || s->dead.load(std::memory_order_relaxed)) return false;
@@ -51,16 +51,15 @@ class outbox {
     std::string bytes;
     s->codec.encode(frame, bytes);
     s->queued.fetch_add(bytes.size(), std::memory_order_relaxed);
-    asio::post(s->stream.get_executor(),
-               [s, b = std::move(bytes)] { s->append_encoded(b); });
+    asio::post(s->stream.get_executor(), [s, b = std::move(bytes)] { s->append_encoded(b); });
     return true;
   }
 
   // Waits while high_water_mark bytes are queued, then queues `frame`. Safe from any
   // coroutine on any executor. Throws coronet::errc::connection_closed once closed.
   template <typename T>
-    requires encoder_for<Codec, T>
-  asio::awaitable<void> send(T frame) const {
+  requires encoder_for<Codec, T> asio::awaitable<void> send(T frame)
+  const {
     auto s = state_.lock();
     if (!s) throw_error(errc::connection_closed, "outbox::send");
     if (detail::running_in_this_thread(s->stream.get_executor())) {

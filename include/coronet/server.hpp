@@ -57,8 +57,8 @@ struct server_options {
   // (its pending read returns 0, close_reason() == errc::timed_out). 0: no limit.
   std::chrono::milliseconds idle_timeout{0};
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
-  bool handle_signals = true;  // run() only: SIGINT/SIGTERM stop the server
-  bool no_delay = true;        // TCP_NODELAY on accepted sockets
+  bool handle_signals = true;                         // run() only: SIGINT/SIGTERM stop the server
+  bool no_delay = true;                               // TCP_NODELAY on accepted sockets
   std::function<void(const error_info&)> on_error{};  // empty: one line on stderr
 };
 

@@ -39,7 +39,8 @@ template <typename T, typename Rep, typename Period>
 asio::awaitable<T> with_timeout(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout) {
   using asio::experimental::deferred;
   auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer timer{ex, std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout)};
+  asio::steady_timer timer{
+      ex, std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout)};
   if constexpr (std::is_void_v<T>) {
     auto [order, error, timer_ec] =
         co_await asio::experimental::make_parallel_group(

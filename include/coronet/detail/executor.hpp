@@ -31,7 +31,7 @@ bool running_in_this_thread(const Executor& ex) noexcept {
 // streams such as asio::ssl::stream (through lowest_layer()).
 template <typename Stream>
 void close_stream(Stream& s) noexcept {
-  if constexpr (requires(std::error_code& ec) { s.close(ec); }) {
+  if constexpr (requires(std::error_code & ec) { s.close(ec); }) {
     std::error_code ignored;
     s.close(ignored);
   } else if constexpr (requires { s.close(); }) {
@@ -39,7 +39,7 @@ void close_stream(Stream& s) noexcept {
       s.close();
     } catch (...) {
     }
-  } else if constexpr (requires(std::error_code& ec) { s.lowest_layer().close(ec); }) {
+  } else if constexpr (requires(std::error_code & ec) { s.lowest_layer().close(ec); }) {
     std::error_code ignored;
     s.lowest_layer().close(ignored);
   }

@@ -6,10 +6,10 @@
 #pragma once
 
 #include "coronet/codec.hpp"
-#include "coronet/errc.hpp"
-#include "coronet/framed_options.hpp"
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/read_buffer.hpp"
+#include "coronet/errc.hpp"
+#include "coronet/framed_options.hpp"
 #include "coronet/timeout.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -60,10 +60,10 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   std::string inflight;  // being written
   bool writing = false;  // one writer at a time: a flush() or the writer coroutine
   std::error_code write_error;
-  std::atomic<bool> dead{false};         // closed or failed: refuse new output
-  std::atomic<std::size_t> queued{0};    // pending + inflight + posted from other threads
-  asio::steady_timer signal;             // cancelled after each write: wakes waiters
-  std::size_t waiters = 0;               // coroutines in wait_signal()
+  std::atomic<bool> dead{false};       // closed or failed: refuse new output
+  std::atomic<std::size_t> queued{0};  // pending + inflight + posted from other threads
+  asio::steady_timer signal;           // cancelled after each write: wakes waiters
+  std::size_t waiters = 0;             // coroutines in wait_signal()
   std::size_t write_count = 0;
 
   std::size_t max_read_buffer() const noexcept {
@@ -256,8 +256,8 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     while (!s.pending.empty() && !s.write_error && !s.dead) {
       std::swap(s.pending, s.inflight);
       ++s.write_count;
-      auto [ec, n] =
-          co_await asio::async_write(s.stream, asio::buffer(s.inflight), as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(s.inflight),
+                                                as_tuple(asio::use_awaitable));
       s.finish_write(s.inflight.size(), ec);
     }
     s.writing = false;
@@ -266,8 +266,10 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
 
   void finish_write(std::size_t bytes, std::error_code ec) {
     queued.fetch_sub(bytes, std::memory_order_relaxed);
-    if (inflight.capacity() > keep_output_capacity) std::string{}.swap(inflight);
-    else inflight.clear();
+    if (inflight.capacity() > keep_output_capacity)
+      std::string{}.swap(inflight);
+    else
+      inflight.clear();
     if (ec) {
       write_error = ec;
       dead = true;
@@ -303,8 +305,10 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   }
 
   bool stream_open() const noexcept {
-    if constexpr (requires { stream.is_open(); }) return stream.is_open();
-    else return true;
+    if constexpr (requires { stream.is_open(); })
+      return stream.is_open();
+    else
+      return true;
   }
 };
 
