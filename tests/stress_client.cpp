@@ -91,19 +91,25 @@ asio::awaitable<void> wait_until(std::size_t* counter, std::size_t target) {
   }
 }
 
-// ---- hold ------------------------------------------------------------------------
-
-asio::awaitable<void> hold_one(settings s, std::size_t i, totals* t) {
-  std::optional<coronet::connection> conn;
+// Connects and counts the outcome; a failed connection is also a finished one.
+asio::awaitable<std::optional<coronet::connection>> connect_counted(std::uint16_t port, totals* t) {
   try {
-    conn.emplace(co_await coronet::connect("127.0.0.1", s.port, std::chrono::seconds(30)));
+    auto conn = co_await coronet::connect("127.0.0.1", port, std::chrono::seconds(30));
     ++t->connected;
+    co_return std::optional<coronet::connection>{std::move(conn)};
   } catch (const std::exception& e) {
     note_error(t, e);
     ++t->failed;
     ++t->finished;
-    co_return;
   }
+  co_return std::nullopt;
+}
+
+// ---- hold ------------------------------------------------------------------------
+
+asio::awaitable<void> hold_one(settings s, std::size_t i, totals* t) {
+  auto conn = co_await connect_counted(s.port, t);
+  if (!conn) co_return;
   try {
     // Nobody speaks before every connection is open: they are all open at once.
     co_await wait_until(&t->connected, s.connections - t->failed);
@@ -159,16 +165,8 @@ asio::awaitable<void> pipeline_one(settings s, std::size_t i, std::size_t count,
 // ---- shutdown --------------------------------------------------------------------
 
 asio::awaitable<void> busy_one(settings s, std::size_t i, totals* t) {
-  std::optional<coronet::connection> conn;
-  try {
-    conn.emplace(co_await coronet::connect("127.0.0.1", s.port, std::chrono::seconds(30)));
-    ++t->connected;
-  } catch (const std::exception& e) {
-    note_error(t, e);
-    ++t->failed;
-    ++t->finished;
-    co_return;
-  }
+  auto conn = co_await connect_counted(s.port, t);
+  if (!conn) co_return;
   auto& sent_at = t->sent_at[i];
   std::size_t& answered = t->answered[i];
   std::string expected;  // replies owed, in order
