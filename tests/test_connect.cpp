@@ -72,6 +72,51 @@ asio::awaitable<void> silent_then_echo(connection conn) {
   co_await test::echo_handler(std::move(conn));
 }
 
+// wait_readable(): returns when data or EOF is there, and takes no byte itself.
+asio::awaitable<void> readiness_without_a_buffer() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
+  auto client = co_await connect("127.0.0.1", acceptor.local_endpoint().port());
+  connection conn{co_await acceptor.async_accept(asio::use_awaitable)};
+
+  bool ready = false;
+  auto waiter = [&]() -> asio::awaitable<void> {
+    co_await conn.wait_readable();
+    ready = true;
+  };
+  asio::co_spawn(ex, waiter(), asio::detached);
+  co_await sleep_for(50ms);
+  CHECK_FALSE(ready);  // nothing sent yet
+  co_await client.write(asio::buffer(std::string_view{"x"}));
+  while (!ready)
+    co_await sleep_for(5ms);
+  char c = 0;
+  CHECK(co_await conn.read_some(asio::buffer(&c, 1)) == 1);
+  CHECK(c == 'x');
+
+  ready = false;
+  asio::co_spawn(ex, waiter(), asio::detached);
+  client.shutdown_send();  // EOF counts as readable
+  while (!ready)
+    co_await sleep_for(5ms);
+  CHECK(co_await conn.read_some(asio::buffer(&c, 1)) == 0);
+
+  // Errors other than EOF throw, and say which operation failed.
+  conn.close();
+  try {
+    co_await conn.read_some(asio::buffer(&c, 1));
+    FAIL("read on a closed connection succeeded");
+  } catch (const std::system_error& e) {
+    CHECK(std::string_view{e.what()}.starts_with("read"));
+  }
+  try {
+    co_await conn.write(asio::buffer(std::string_view{"y"}));
+    FAIL("write on a closed connection succeeded");
+  } catch (const std::system_error& e) {
+    CHECK(std::string_view{e.what()}.starts_with("write"));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("connect to a refused port fails with connection_refused") {
@@ -95,4 +140,8 @@ TEST_CASE("errc has a category with readable messages") {
   CHECK(std::error_code(errc::timed_out) == std::errc::timed_out);
   CHECK(is_disconnect(asio::error::connection_reset));
   CHECK_FALSE(is_disconnect(errc::bad_message));
+}
+
+TEST_CASE("wait_readable returns on data and on EOF and takes no byte") {
+  run(readiness_without_a_buffer());
 }

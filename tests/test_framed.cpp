@@ -328,3 +328,85 @@ TEST_CASE("a peer that never reads: try_send refuses and send blocks at the high
   CHECK(probe.queued_peak <= probe.hwm + 1001);
   MESSAGE("frames accepted before refusal: " << probe.accepted);
 }
+
+namespace {
+
+// A server-side framed over a freshly accepted connection, in this test's own thread,
+// so that its state can be inspected while its read is pending.
+struct accepted_pair {
+  connection client;
+  framed<line_codec, connection> server_side;
+};
+
+asio::awaitable<accepted_pair> accept_pair(asio::ip::tcp::acceptor& acceptor) {
+  auto client = co_await connect("127.0.0.1", acceptor.local_endpoint().port());
+  auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+  co_return accepted_pair{std::move(client),
+                          framed<line_codec, connection>{connection{std::move(socket)}}};
+}
+
+asio::awaitable<void> silent_then_talk() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
+  auto pair = co_await accept_pair(acceptor);
+  auto& f = pair.server_side;
+
+  std::optional<std::string> got;
+  bool done = false;
+  auto reader = [&]() -> asio::awaitable<void> {
+    auto frame = co_await f.read();
+    if (frame) got = std::string{*frame};
+    done = true;
+  };
+  asio::co_spawn(ex, reader(), asio::detached);  // `reader` outlives its coroutine
+
+  co_await sleep_for(50ms);  // the read has started and is waiting for the peer
+  REQUIRE_FALSE(done);
+  CHECK(f.read_buffer_capacity() == 0);  // waiting costs no buffer
+
+  const std::string_view hello{"hello\n"};
+  co_await pair.client.write(asio::buffer(hello));
+  while (!done)
+    co_await sleep_for(5ms);
+  REQUIRE(got);
+  CHECK(*got == "hello");
+  CHECK(f.read_buffer_capacity() == framed_options{}.read_buffer_size);
+}
+
+asio::awaitable<void> gathered_send_accounting() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
+  auto client = co_await connect("127.0.0.1", acceptor.local_endpoint().port());
+  framed<length_prefixed_codec, connection> f{
+      connection{co_await acceptor.async_accept(asio::use_awaitable)}};
+  framed<length_prefixed_codec, connection> peer{std::move(client)};
+
+  const std::string big(200 * 1024, 'g');    // over gather_threshold: sent from our memory
+  f.write(std::string_view{"small first"});  // pending bytes ahead of the gathered frame
+  co_await f.send(std::string_view{big});
+  co_await f.flush();
+  CHECK(f.queued_bytes() == 0);                // header and trailer bytes were counted both ways
+  co_await f.send(std::string_view{"after"});  // would wait forever if the count wrapped
+  co_await f.flush();
+  CHECK(f.queued_bytes() == 0);
+
+  auto a = co_await peer.read();
+  REQUIRE(a);
+  CHECK(*a == "small first");
+  auto b = co_await peer.read();
+  REQUIRE(b);
+  CHECK(b->size() == big.size());
+  auto c = co_await peer.read();
+  REQUIRE(c);
+  CHECK(*c == "after");
+}
+
+}  // namespace
+
+TEST_CASE("framed over a socket takes its read buffer only once data arrives") {
+  run(silent_then_talk());
+}
+
+TEST_CASE("a gathered send leaves queued_bytes at zero once written") {
+  run(gathered_send_accounting());
+}

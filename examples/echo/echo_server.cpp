@@ -7,16 +7,19 @@
 
 #include <coronet/coronet.hpp>
 
-#include <array>
+#include <memory>
 
 namespace {
 
 asio::awaitable<void> echo_raw(coronet::connection conn) {
-  std::array<char, 16 * 1024> buf;
+  // A silent client costs no buffer: take the 16 KiB only once there is data.
+  co_await conn.wait_readable();
+  constexpr std::size_t size = 16 * 1024;
+  auto buf = std::make_unique_for_overwrite<char[]>(size);
   for (;;) {
-    auto n = co_await conn.read_some(asio::buffer(buf));  // 0 at clean EOF
+    auto n = co_await conn.read_some(asio::buffer(buf.get(), size));  // 0 at clean EOF
     if (n == 0) co_return;
-    co_await conn.write(asio::buffer(buf, n));
+    co_await conn.write(asio::buffer(buf.get(), n));
   }
 }
 

@@ -19,8 +19,10 @@
 #pragma once
 
 #include "coronet/detail/connection_state.hpp"
+#include "coronet/detail/result_handler.hpp"
 #include "coronet/errc.hpp"
 
+#include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
@@ -54,20 +56,40 @@ class connection {
   // drained), or the idle timeout closed the connection. Other errors (reset, ...)
   // throw std::system_error.
   template <typename MutableBufferSequence>
-  asio::awaitable<std::size_t> read_some(MutableBufferSequence buffers) {
-    auto [ec, n] =
-        co_await async_read_some(buffers, asio::experimental::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::eof) co_return 0;
-    if (ec) throw_error(ec, "read");
-    co_return n;
+  asio::awaitable<std::size_t> read_some(const MutableBufferSequence& buffers) {
+    // Not a coroutine: the translation happens in the completion handler, so this costs
+    // no frame of its own (detail/result_handler.hpp).
+    return asio::async_initiate<const asio::use_awaitable_t<>&,
+                                void(std::exception_ptr, std::size_t)>(
+        [this](auto handler, const MutableBufferSequence& b) {
+          async_read_some(
+              b, detail::read_result_handler<decltype(handler)>{std::move(handler), "read"});
+        },
+        asio::use_awaitable, buffers);
   }
 
   // Writes the whole buffer sequence or throws std::system_error.
   template <typename ConstBufferSequence>
-  asio::awaitable<void> write(ConstBufferSequence buffers) {
-    auto [ec, n] = co_await asio::async_write(*this, buffers,
-                                              asio::experimental::as_tuple(asio::use_awaitable));
-    if (ec) throw_error(ec, "write");
+  asio::awaitable<void> write(const ConstBufferSequence& buffers) {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+        [this](auto handler, const ConstBufferSequence& b) {
+          asio::async_write(
+              *this, b,
+              detail::write_result_handler<decltype(handler)>{std::move(handler), "write"});
+        },
+        asio::use_awaitable, buffers);
+  }
+
+  // Waits until the socket is readable: data, EOF or an error is there to be read. Lets
+  // a handler hold no buffer while its peer is silent:
+  //
+  //   co_await conn.wait_readable();
+  //   auto buf = std::make_unique_for_overwrite<char[]>(16 * 1024);
+  //
+  // Throws std::system_error if the connection is closed meanwhile.
+  asio::awaitable<void> wait_readable() {
+    state_->touch();
+    return state_->socket.async_wait(asio::socket_base::wait_read, asio::use_awaitable);
   }
 
   // Half-close: sends FIN; reads still work until the peer closes too.
@@ -106,6 +128,13 @@ class connection {
   auto async_write_some(const ConstBufferSequence& buffers, CompletionToken&& token) {
     state_->touch();
     return state_->socket.async_write_some(buffers, std::forward<CompletionToken>(token));
+  }
+  // Readiness, as asio::basic_socket::async_wait. A wait on a connection costs an
+  // epoll_ctl but no buffer (see wait_readable()).
+  template <typename CompletionToken>
+  auto async_wait(asio::socket_base::wait_type what, CompletionToken&& token) {
+    state_->touch();
+    return state_->socket.async_wait(what, std::forward<CompletionToken>(token));
   }
 
  private:

@@ -7,11 +7,12 @@
 //   }
 //
 // Reading: read() hands out every complete frame already buffered before it touches the
-// socket again. A frame is a view into the read buffer, valid until the next read():
-// no copy and no allocation per frame. The buffer grows only as far as the codec's
-// limit (max_buffered()) and compacts itself. A decode error or a stream error throws
-// std::system_error and ends the stream; an EOF in the middle of a frame is
-// coronet::errc::truncated_frame.
+// socket again. Over a socket (or a coronet::connection) the read buffer is allocated
+// only when the first bytes arrive, so a connection that stays silent holds none. A frame is a view
+// into the read buffer, valid until the next read(): no copy and no allocation per frame. The
+// buffer grows only as far as the codec's limit (max_buffered()) and compacts itself. A decode
+// error or a stream error throws std::system_error and ends the stream; an EOF in the middle of a
+// frame is coronet::errc::truncated_frame.
 //
 // Writing: write() encodes into one output buffer; flush() sends it; read() flushes
 // before it waits for input. So a peer that pipelines 100 requests in one packet gets
@@ -111,6 +112,9 @@ class framed {
   // stream, and write operations (each one gathered write of everything queued).
   std::size_t read_count() const noexcept { return state_->read_count; }
   std::size_t write_count() const noexcept { return state_->write_count; }
+  // Bytes of read buffer held now. 0 for a connection that has not sent anything yet:
+  // over a socket, the buffer is taken only once data is there to read.
+  std::size_t read_buffer_capacity() const noexcept { return state_->rbuf.capacity(); }
 
  private:
   std::shared_ptr<state_type> state_;

@@ -14,6 +14,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/socket_base.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -28,6 +29,12 @@
 #include <utility>
 
 namespace coronet::detail {
+
+// Streams that can wait for readability without a buffer (sockets, coronet::connection).
+template <typename Stream>
+concept waits_for_readiness = requires(Stream& s) {
+  s.async_wait(asio::socket_base::wait_read, asio::experimental::as_tuple(asio::use_awaitable));
+};
 
 template <decoder Codec, typename Stream>
 struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> {
@@ -108,15 +115,31 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         throw_error(errc::truncated_frame, "decode");
       }
 
-      // About to wait for the peer: first send what we owe it.
+      // About to wait for the peer: first send what we owe it. The write loop is inline
+      // rather than a co_await of write_loop(): each coroutine layer is a frame
+      // allocated per message (docs/benchmarks.md).
       if (!s.pending.empty() && !s.writing) {
-        // Inline rather than through flush(): one coroutine frame fewer per message on
-        // the request/response path (see docs/benchmarks.md).
-        s.writing = true;
-        co_await write_loop(self);
-        if (s.write_error) throw_error(s.write_error, "write");
+        writing_scope writer{s};
+        while (s.next_write()) {
+          auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(s.inflight),
+                                                    as_tuple(asio::use_awaitable));
+          s.finish_write(s.inflight.size(), ec);
+        }
       }
+      if (s.write_error) throw_error(s.write_error, "write");
       if (s.rbuf.empty()) s.rbuf.shrink(s.options.read_buffer_size);
+
+      // A connection that has never sent anything (or gave back a large buffer) holds
+      // no read buffer while it waits: idle connections then cost no buffer memory.
+      // Readiness first, memory after; the wait costs one epoll_ctl and happens once
+      // per connection, not per message, because the buffer is kept afterwards.
+      if constexpr (waits_for_readiness<Stream>) {
+        if (s.rbuf.capacity() == 0) {
+          auto [ec] = co_await s.stream.async_wait(asio::socket_base::wait_read,
+                                                   as_tuple(asio::use_awaitable));
+          if (ec) throw_error(ec, "read");
+        }
+      }
 
       auto space = s.rbuf.prepare(needed, s.options.read_buffer_size, s.max_read_buffer());
       ++s.read_count;
@@ -182,7 +205,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
 
   void kick() {
     if (writing || pending.empty()) return;
-    writing = true;
+    writing = true;  // taken now, so that nothing else starts a writer before it runs
     asio::co_spawn(stream.get_executor(), write_loop(this->shared_from_this()),
                    [](const std::exception_ptr&) {});  // write_loop records its errors
   }
@@ -194,7 +217,6 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       if (!s.writing) {
         if (s.pending.empty()) co_return;
         if (s.dead) throw_error(errc::connection_closed, "write");
-        s.writing = true;
         co_await write_loop(self);
         continue;
       }
@@ -213,7 +235,6 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     if constexpr (gather_encoder_for<Codec, T>) {
       const std::string_view payload = frame;
       if (payload.size() >= s.options.gather_threshold && !s.writing) {
-        s.writing = true;
         co_await gather_write(self, frame, payload);
         co_return;
       }
@@ -222,46 +243,67 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     s.kick();
   }
 
-  // Owns `writing`; writes pending + header, payload (from the caller's memory) and
-  // trailer in one gathered write, then drains what was queued meanwhile.
+  // Writes pending + header, payload (from the caller's memory) and trailer in one
+  // gathered write, then drains what was queued meanwhile. Precondition: nothing is
+  // writing.
   template <typename T>
   static asio::awaitable<void> gather_write(std::shared_ptr<framed_state> self, const T& frame,
                                             std::string_view payload) {
     using asio::experimental::as_tuple;
     auto& s = *self;
-    std::string trailer;
-    try {
+    {
+      writing_scope writer{s};
+      std::string trailer;
+      const std::size_t before = s.pending.size();
       s.codec.encode_header(frame, s.pending);
       s.codec.encode_trailer(frame, trailer);
-    } catch (...) {
-      s.writing = false;
-      throw;
+      std::swap(s.pending, s.inflight);
+      const std::size_t total = s.inflight.size() + payload.size() + trailer.size();
+      // Everything but the bytes pending before is new to `queued` (the header too).
+      s.queued.fetch_add(total - before, std::memory_order_relaxed);
+      std::array<asio::const_buffer, 3> parts{asio::buffer(s.inflight), asio::buffer(payload),
+                                              asio::buffer(trailer)};
+      ++s.write_count;
+      auto [ec, n] = co_await asio::async_write(s.stream, parts, as_tuple(asio::use_awaitable));
+      s.finish_write(total, ec);
     }
-    std::swap(s.pending, s.inflight);
-    const std::size_t total = s.inflight.size() + payload.size() + trailer.size();
-    s.queued.fetch_add(payload.size() + trailer.size(), std::memory_order_relaxed);
-    std::array<asio::const_buffer, 3> parts{asio::buffer(s.inflight), asio::buffer(payload),
-                                            asio::buffer(trailer)};
-    ++s.write_count;
-    auto [ec, n] = co_await asio::async_write(s.stream, parts, as_tuple(asio::use_awaitable));
-    s.finish_write(total, ec);
     co_await write_loop(self);
     if (s.write_error) throw_error(s.write_error, "write");
   }
 
-  // Precondition: this coroutine owns `writing`. Never throws.
+  // Precondition: `writing` was false; this coroutine now owns it. Never throws, but
+  // for the cancellation of a forced close.
   static asio::awaitable<void> write_loop(std::shared_ptr<framed_state> self) {
     using asio::experimental::as_tuple;
     auto& s = *self;
-    while (!s.pending.empty() && !s.write_error && !s.dead) {
-      std::swap(s.pending, s.inflight);
-      ++s.write_count;
+    writing_scope writer{s};
+    while (s.next_write()) {
       auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(s.inflight),
                                                 as_tuple(asio::use_awaitable));
       s.finish_write(s.inflight.size(), ec);
     }
-    s.writing = false;
-    s.notify();
+  }
+
+  // Owns `writing` for one write loop: taken on construction, given back (and waiters
+  // woken) on every way out, including an exception.
+  struct writing_scope {
+    framed_state& s;
+    explicit writing_scope(framed_state& state) noexcept : s(state) { s.writing = true; }
+    writing_scope(const writing_scope&) = delete;
+    writing_scope& operator=(const writing_scope&) = delete;
+    ~writing_scope() {
+      s.writing = false;
+      s.notify();
+    }
+  };
+
+  // Moves everything pending to `inflight` for the next write; false when there is
+  // nothing to write or the stream is done.
+  bool next_write() noexcept {
+    if (pending.empty() || write_error || dead) return false;
+    std::swap(pending, inflight);
+    ++write_count;
+    return true;
   }
 
   void finish_write(std::size_t bytes, std::error_code ec) {
