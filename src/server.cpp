@@ -18,6 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+
+#include <unistd.h>
 
 namespace coronet {
 
@@ -48,12 +51,32 @@ bool is_quiet(const std::exception_ptr& e) {
   }
 }
 
+// A native socket descriptor in transit between threads; closes it unless released.
+class owned_descriptor {
+ public:
+  explicit owned_descriptor(int fd) noexcept : fd_(fd) {}
+  owned_descriptor(owned_descriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  owned_descriptor& operator=(owned_descriptor&&) = delete;
+  ~owned_descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const noexcept { return fd_; }
+  void release() noexcept { fd_ = -1; }
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 struct server::impl {
   struct worker {
     detail::connection_registry registry;  // outlives io: states unregister on destruction
-    asio::io_context io{1};
+    // No reactor locks: every socket and timer of a worker is created and used on that
+    // worker's thread only (accepted sockets are handed over as descriptors, see
+    // accept_loop()), which is what ASIO_CONCURRENCY_HINT_UNSAFE_IO asks. Posting to
+    // the context from other threads stays safe: the scheduler keeps its lock.
+    asio::io_context io{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
     std::thread thread;
   };
@@ -164,7 +187,7 @@ struct server::impl {
     for (;;) {
       auto& w = *next;
       if (++next == workers.end()) next = workers.begin();
-      auto [ec, socket] = co_await acceptor->async_accept(w.io, as_tuple(asio::use_awaitable));
+      auto [ec, socket] = co_await acceptor->async_accept(as_tuple(asio::use_awaitable));
       if (stop_requested || ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) {
         // Out of descriptors or memory: the peer stays in the backlog; back off instead
@@ -184,8 +207,36 @@ struct server::impl {
         continue;
       }
       count.fetch_add(1, std::memory_order_relaxed);
-      asio::post(w.io, [this, &w, s = std::move(socket)]() mutable { spawn(w, std::move(s)); });
+      hand_over(w, std::move(socket));
     }
+  }
+
+  // Gives an accepted socket (open on worker 0) to worker `w`. Another worker gets the
+  // bare descriptor and opens its own socket object on it, on its own thread: a socket
+  // registered with a reactor from a foreign thread is what UNSAFE_IO forbids.
+  void hand_over(worker& w, tcp::socket socket) {
+    if (&w == &main_worker()) {
+      asio::post(w.io, [this, &w, s = std::move(socket)]() mutable { spawn(w, std::move(s)); });
+      return;
+    }
+    std::error_code ec;
+    const auto protocol = endpoint.protocol();
+    owned_descriptor fd{socket.release(ec)};
+    if (ec) {
+      on_connection_gone();
+      return;
+    }
+    asio::post(w.io, [this, &w, protocol, fd = std::move(fd)]() mutable {
+      tcp::socket s{w.io};
+      std::error_code error;
+      s.assign(protocol, fd.get(), error);
+      if (error) {
+        on_connection_gone();
+        return;  // fd closes the descriptor
+      }
+      fd.release();
+      spawn(w, std::move(s));
+    });
   }
 
   void spawn(worker& w, tcp::socket socket) {
@@ -205,15 +256,19 @@ struct server::impl {
     if (stop_requested) state->begin_stop();
     if (forced) state->force_close();
 
-    auto slot = state->cancel.slot();
     // The completion handler keeps the state (and so the cancellation signal the
-    // coroutine is bound to) alive until the coroutine has fully finished.
-    asio::co_spawn(w.io, handler(connection{state}),
-                   asio::bind_cancellation_slot(slot, [this, state](std::exception_ptr e) {
-                     if (e && !state->stopping && !is_quiet(e)) report(*state, e);
-                     std::error_code ignored;
-                     state->socket.close(ignored);
-                   }));
+    // coroutine may be bound to) alive until the coroutine has fully finished.
+    auto finished = [this, state](std::exception_ptr e) {
+      if (e && !state->stopping && !is_quiet(e)) report(*state, e);
+      std::error_code ignored;
+      state->socket.close(ignored);
+    };
+    if (options.cancel_on_force_close) {
+      asio::co_spawn(w.io, handler(connection{state}),
+                     asio::bind_cancellation_slot(state->cancel.slot(), std::move(finished)));
+    } else {
+      asio::co_spawn(w.io, handler(connection{state}), std::move(finished));
+    }
   }
 
   void report(const detail::connection_state& s, std::exception_ptr e) {

@@ -675,7 +675,9 @@ TEST_SUITE("rpc") {
     sleep_started = false;
     test_server s{framing::line,
                   {},
-                  {.host = "127.0.0.1", .shutdown_timeout = std::chrono::milliseconds(50)}};
+                  {.host = "127.0.0.1",
+                   .shutdown_timeout = std::chrono::milliseconds(50),
+                   .cancel_on_force_close = true}};
     run([](test_server* ts) -> asio::awaitable<void> {
       rpc::client c{co_await connect("127.0.0.1", ts->port())};
       bool closed = false;

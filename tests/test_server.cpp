@@ -136,12 +136,39 @@ asio::awaitable<void> connect_then_stop(std::uint16_t port, server* srv) {
 
 TEST_CASE("a handler that never returns is closed after shutdown_timeout") {
   stubborn_probe probe;
-  server srv{loopback({.shutdown_timeout = 200ms})};
+  server srv{loopback({.shutdown_timeout = 200ms, .cancel_on_force_close = true})};
   srv.start([&probe](connection c) { return stubborn_handler(std::move(c), &probe); });
   run(connect_then_stop(srv.local_endpoint().port(), &srv));
   srv.wait();
-  CHECK(probe.cancelled);
+  CHECK(probe.cancelled);  // its timer wait was interrupted
   CHECK(srv.connection_count() == 0);
+}
+
+namespace {
+struct frame_guard {
+  std::atomic<bool>* destroyed;
+  ~frame_guard() { *destroyed = true; }
+};
+
+asio::awaitable<void> sleeping_handler(connection conn, std::atomic<bool>* destroyed) {
+  frame_guard guard{destroyed};
+  asio::steady_timer forever{conn.get_executor(), 1h};
+  co_await forever.async_wait(asio::use_awaitable);
+}
+}  // namespace
+
+TEST_CASE(
+    "without cancel_on_force_close a stuck handler is closed then destroyed with the server") {
+  std::atomic<bool> destroyed{false};
+  {
+    server srv{loopback({.shutdown_timeout = 200ms})};
+    srv.start([&destroyed](connection c) { return sleeping_handler(std::move(c), &destroyed); });
+    // The client sees its connection closed by the forced close after shutdown_timeout.
+    run(connect_then_stop(srv.local_endpoint().port(), &srv));
+    srv.wait();              // returns although the handler never did
+    CHECK_FALSE(destroyed);  // not cancelled: its frame is still suspended on the timer
+  }
+  CHECK(destroyed);  // the server took the frame down with it: destructors ran
 }
 
 namespace {

@@ -20,6 +20,7 @@
 
 #include "coronet/detail/connection_state.hpp"
 #include "coronet/detail/result_handler.hpp"
+#include "coronet/detail/write_all.hpp"
 #include "coronet/errc.hpp"
 
 #include <asio/async_result.hpp>
@@ -31,6 +32,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 
 namespace coronet {
 
@@ -73,9 +75,11 @@ class connection {
   asio::awaitable<void> write(const ConstBufferSequence& buffers) {
     return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
         [this](auto handler, const ConstBufferSequence& b) {
-          asio::async_write(
-              *this, b,
-              detail::write_result_handler<decltype(handler)>{std::move(handler), "write"});
+          detail::write_result_handler<decltype(handler)> h{std::move(handler), "write"};
+          if constexpr (std::is_convertible_v<ConstBufferSequence, asio::const_buffer>)
+            detail::async_write_all(*this, asio::const_buffer(b), std::move(h));
+          else
+            asio::async_write(*this, b, std::move(h));
         },
         asio::use_awaitable, buffers);
   }

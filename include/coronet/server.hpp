@@ -15,8 +15,8 @@
 // Shutdown (stop(), or SIGINT/SIGTERM under run()): the server stops accepting; every
 // connection is marked stopping() and its reads drain the bytes already received, then
 // end as at EOF (read_some returns 0); handlers get up to `shutdown_timeout` to finish
-// (writes keep working). What remains is then closed and its coroutine cancelled. A
-// second signal skips the wait.
+// (writes keep working). What remains is then closed (and its coroutine cancelled, with
+// `cancel_on_force_close`). A second signal skips the wait.
 //
 // Errors: an exception escaping a handler is passed to `on_error` (default: one line
 // on stderr with the connection id and peer) and closes that connection only. Errors
@@ -57,8 +57,18 @@ struct server_options {
   // (its pending read returns 0, close_reason() == errc::timed_out). 0: no limit.
   std::chrono::milliseconds idle_timeout{0};
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
-  bool handle_signals = true;                         // run() only: SIGINT/SIGTERM stop the server
-  bool no_delay = true;                               // TCP_NODELAY on accepted sockets
+  bool handle_signals = true;  // run() only: SIGINT/SIGTERM stop the server
+  bool no_delay = true;        // TCP_NODELAY on accepted sockets
+  // What a forced close (shutdown_timeout passed, or a second signal) does to handlers
+  // that are still running. It always closes their sockets, so a handler waiting on its
+  // connection sees operation_aborted and ends. With this set, handlers also get
+  // terminal cancellation, which interrupts waits on anything else (a timer, a channel,
+  // rpc methods still running). That binds a cancellation slot to every handler, and
+  // Asio then installs and clears a cancellation handler on each of its asynchronous
+  // operations: about a tenth of the library's user-space cost per echoed message
+  // (docs/benchmarks.md). Off, a handler still waiting after the grace period is
+  // destroyed, with its coroutine frames, when the server stops.
+  bool cancel_on_force_close = false;
   std::function<void(const error_info&)> on_error{};  // empty: one line on stderr
 };
 

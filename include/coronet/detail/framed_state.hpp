@@ -8,6 +8,7 @@
 #include "coronet/codec.hpp"
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/read_buffer.hpp"
+#include "coronet/detail/write_all.hpp"
 #include "coronet/errc.hpp"
 #include "coronet/framed_options.hpp"
 #include "coronet/timeout.hpp"
@@ -121,8 +122,8 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       if (!s.pending.empty() && !s.writing) {
         writing_scope writer{s};
         while (s.next_write()) {
-          auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(s.inflight),
-                                                    as_tuple(asio::use_awaitable));
+          auto [ec, n] = co_await async_write_all(s.stream, asio::buffer(s.inflight),
+                                                  as_tuple(asio::use_awaitable));
           s.finish_write(s.inflight.size(), ec);
         }
       }
@@ -278,8 +279,8 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     auto& s = *self;
     writing_scope writer{s};
     while (s.next_write()) {
-      auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(s.inflight),
-                                                as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await async_write_all(s.stream, asio::buffer(s.inflight),
+                                              as_tuple(asio::use_awaitable));
       s.finish_write(s.inflight.size(), ec);
     }
   }
