@@ -3,9 +3,9 @@
 # instead, in one run, alternating servers round by round so that the noise of this
 # small shared machine hits every server alike.
 #
-#   bench/compare.sh            # full run, about 8-10 minutes
+#   bench/compare.sh            # full run, about 7-10 minutes
 #   bench/compare.sh --quick    # about 2 minutes: one round, short loads
-#   bench/compare.sh --rounds 5 --duration 4 --no-build
+#   bench/compare.sh --rounds 5 --kv-rounds 3 --duration 4 --no-build
 #
 # Writes docs/benchmarks.md (tables: medians and ratios) and docs/benchmarks.png (chart),
 # and prints the tables. Everything listens on 127.0.0.1 only, every load is bounded in
@@ -19,21 +19,26 @@
 #    process's utime+stime (all threads) over that run, from /proc/PID/stat; on two
 #    cores the client is often the bottleneck, and this figure is not hurt by it;
 #  - each figure is the median over the rounds; ratios are medians of this run only.
+#    Many short echo rounds (10 x 1.5 s) rather than a few long ones: the machine's
+#    load comes in phases of tens of seconds, and fine interleaving spreads them over
+#    every server alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3
-duration=3
+rounds=10        # echo rounds
+duration=1.5     # seconds per echo load
+kv_rounds=5
 redis_requests=100000     # per redis-benchmark test, -P 1 (x8 with -P 16)
 idle_connections=10000
 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) rounds=1; duration=1.5; redis_requests=50000; shift ;;
+    --quick) rounds=1; kv_rounds=1; duration=1.5; redis_requests=50000; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --kv-rounds) kv_rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -135,12 +140,12 @@ done
 for s in "${echo_servers[@]}"; do stop "$s"; done
 
 # ---- kv_server vs redis-server under redis-benchmark ----------------------------------
-echo "== kv: redis-benchmark -c 50, -P 1 and -P 16, $rounds rounds ==" >&2
+echo "== kv: redis-benchmark -c 50, -P 1 and -P 16, $kv_rounds rounds ==" >&2
 start kv 7306 "$bin/examples/kv/kv_server" --port 7306 --threads 1
 start redis 7307 redis-server --port 7307 --bind 127.0.0.1 --save '' --appendonly no \
   --protected-mode no --daemonize no --loglevel warning
 declare -A kv_port=([kv]=7306 [redis]=7307)
-for ((r = 1; r <= rounds; r++)); do
+for ((r = 1; r <= kv_rounds; r++)); do
   for pipeline in 1 16; do
     n=$redis_requests
     if [ "$pipeline" = 16 ]; then n=$((redis_requests * 8)); fi
@@ -216,6 +221,6 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC') $(cut -d' ' -f1-3 /proc/loadavg)" >"$work
 
 # ---- report --------------------------------------------------------------------------
 python3 bench/report.py "$results" "$work/micro.json" "$ticks_per_s" "$idle_connections" \
-  "$rounds" "$duration" "$work" docs/benchmarks.md
+  "$rounds" "$duration" "$work" docs/benchmarks.md "$kv_rounds"
 gnuplot "$work/chart.gp"
 echo "compare.sh: wrote docs/benchmarks.md and docs/benchmarks.png (raw data in $work)" >&2

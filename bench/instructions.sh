@@ -55,10 +55,10 @@ measure() {
   done
   local load=(--mode pingpong --port "$port" --size "$size" --connections "$connections")
   "$loadgen" "${load[@]}" --duration 1 >/dev/null  # warm-up: connections, buffers, caches
-  callgrind_control -z "$vg_pid" >/dev/null
+  callgrind_control -z "$vg_pid" >/dev/null 2>&1
   local json
   json=$("$loadgen" "${load[@]}" --duration "$duration" --json)
-  callgrind_control -d "$vg_pid" >/dev/null
+  callgrind_control -d "$vg_pid" >/dev/null 2>&1
   kill -9 "$vg_pid" 2>/dev/null || true
   wait "$vg_pid" 2>/dev/null || true
   vg_pid=
