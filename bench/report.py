@@ -184,7 +184,7 @@ for srv in ("coronet_raw", "coronet_line", "coronet_length"):
     worst_rate = min(echo_ratio[(srv, s)][0] for s, _ in shapes)
     worst_cpu = min(echo_ratio[(srv, s)][1] for s, _ in shapes)
     md.append(f"| {srv.replace('_', ' ')} >= 0.95x Asio, both figures, every shape | worst msg/s ratio "
-              f"{worst_rate:.2f}, worst msg/CPU-s ratio {worst_cpu:.2f} | {verdict(min(worst_rate, worst_cpu) >= 0.95)} |")
+              f"{worst_rate:.3f}, worst msg/CPU-s ratio {worst_cpu:.3f} | {verdict(min(worst_rate, worst_cpu) >= 0.95)} |")
 behind = []
 for srv in ("coronet_raw", "coronet_line", "coronet_length"):
     for s, _ in shapes:
@@ -197,7 +197,7 @@ md.append(f"| ahead of Node.js in every shape (both figures) | "
 kv_worst_rate = min(v[0] for v in kv_ratio.values())
 kv_worst_cpu = min(v[1] for v in kv_ratio.values())
 md.append(f"| kv_server >= 1.0x redis-server on every test, -P 1 and -P 16 | worst req/s ratio "
-          f"{kv_worst_rate:.2f}, worst req/CPU-s ratio {kv_worst_cpu:.2f} | {verdict(kv_worst_rate >= 1.0)} |")
+          f"{kv_worst_rate:.3f}, worst req/CPU-s ratio {kv_worst_cpu:.3f} | {verdict(kv_worst_rate >= 1.0)} |")
 if line64:
     gbs = line64["bytes_per_second"] / 1e9
     md.append(f"| line decode >= 2 GB/s on 64 B lines, 0 allocs | {gbs:.2f} GB/s, "
