@@ -64,8 +64,8 @@ class connection {
     return asio::async_initiate<const asio::use_awaitable_t<>&,
                                 void(std::exception_ptr, std::size_t)>(
         [this](auto handler, const MutableBufferSequence& b) {
-          async_read_some(
-              b, detail::read_result_handler<decltype(handler)>{std::move(handler), "read"});
+          async_read_some(b, detail::result_handler<detail::result_kind::read, decltype(handler)>{
+                                 std::move(handler), "read"});
         },
         asio::use_awaitable, buffers);
   }
@@ -75,7 +75,8 @@ class connection {
   asio::awaitable<void> write(const ConstBufferSequence& buffers) {
     return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
         [this](auto handler, const ConstBufferSequence& b) {
-          detail::write_result_handler<decltype(handler)> h{std::move(handler), "write"};
+          detail::result_handler<detail::result_kind::write, decltype(handler)> h{
+              std::move(handler), "write"};
           if constexpr (std::is_convertible_v<ConstBufferSequence, asio::const_buffer>)
             detail::async_write_all(*this, asio::const_buffer(b), std::move(h));
           else

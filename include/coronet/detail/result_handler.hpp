@@ -22,34 +22,26 @@
 
 namespace coronet::detail {
 
-// (ec, n) -> (exception_ptr, n): EOF becomes (nullptr, 0), any other error an exception
-// whose what() starts with `what`.
-template <typename Handler>
-struct read_result_handler {
+enum class result_kind {
+  read,   // (ec, n) -> (exception_ptr, n): EOF is (nullptr, 0), any other error throws
+  write,  // (ec, n) -> (exception_ptr): any error, EOF included, throws
+};
+
+// Wraps `Handler` (use_awaitable's handler, in practice) for one of the result kinds
+// above. Exceptions carry `what_` as their context ("read", "write").
+template <result_kind Kind, typename Handler>
+struct result_handler {
   Handler handler_;
   const char* what_;
 
   void operator()(std::error_code ec, std::size_t n) {
-    if (!ec)
-      std::move(handler_)(std::exception_ptr{}, n);
-    else if (ec == asio::error::eof)
-      std::move(handler_)(std::exception_ptr{}, std::size_t{0});
+    std::exception_ptr error;
+    if (ec && !(Kind == result_kind::read && ec == asio::error::eof))
+      error = std::make_exception_ptr(std::system_error(ec, what_));
+    if constexpr (Kind == result_kind::read)
+      std::move(handler_)(std::move(error), ec == asio::error::eof ? std::size_t{0} : n);
     else
-      std::move(handler_)(std::make_exception_ptr(std::system_error(ec, what_)), n);
-  }
-};
-
-// (ec, n) -> (exception_ptr): any error, EOF included, is an exception.
-template <typename Handler>
-struct write_result_handler {
-  Handler handler_;
-  const char* what_;
-
-  void operator()(std::error_code ec, std::size_t) {
-    if (!ec)
-      std::move(handler_)(std::exception_ptr{});
-    else
-      std::move(handler_)(std::make_exception_ptr(std::system_error(ec, what_)));
+      std::move(handler_)(std::move(error));
   }
 };
 
@@ -57,23 +49,12 @@ struct write_result_handler {
 
 namespace asio {
 
-template <template <typename, typename> class Associator, typename Handler,
-          typename DefaultCandidate>
-struct associator<Associator, coronet::detail::read_result_handler<Handler>, DefaultCandidate>
+template <template <typename, typename> class Associator, coronet::detail::result_kind Kind,
+          typename Handler, typename DefaultCandidate>
+struct associator<Associator, coronet::detail::result_handler<Kind, Handler>, DefaultCandidate>
     : Associator<Handler, DefaultCandidate> {
   static typename Associator<Handler, DefaultCandidate>::type get(
-      const coronet::detail::read_result_handler<Handler>& h,
-      const DefaultCandidate& c = DefaultCandidate()) noexcept {
-    return Associator<Handler, DefaultCandidate>::get(h.handler_, c);
-  }
-};
-
-template <template <typename, typename> class Associator, typename Handler,
-          typename DefaultCandidate>
-struct associator<Associator, coronet::detail::write_result_handler<Handler>, DefaultCandidate>
-    : Associator<Handler, DefaultCandidate> {
-  static typename Associator<Handler, DefaultCandidate>::type get(
-      const coronet::detail::write_result_handler<Handler>& h,
+      const coronet::detail::result_handler<Kind, Handler>& h,
       const DefaultCandidate& c = DefaultCandidate()) noexcept {
     return Associator<Handler, DefaultCandidate>::get(h.handler_, c);
   }
