@@ -272,8 +272,9 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     if (s.write_error) throw_error(s.write_error, "write");
   }
 
-  // Precondition: `writing` was false; this coroutine now owns it. Never throws, but
-  // for the cancellation of a forced close.
+  // Precondition: no other writer runs (`writing` is false, or kick() took it for this
+  // coroutine). Records write errors instead of throwing; only a cancellation (forced
+  // close with cancel_on_force_close) leaves it by exception.
   static asio::awaitable<void> write_loop(std::shared_ptr<framed_state> self) {
     using asio::experimental::as_tuple;
     auto& s = *self;
