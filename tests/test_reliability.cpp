@@ -414,8 +414,11 @@ asio::awaitable<void> slowloris(std::uint16_t port, drip_result* out) {
 }
 
 asio::awaitable<void> silent_client(std::uint16_t port, drip_result* out) {
-  auto conn = co_await connect("127.0.0.1", port);
+  // Timed from before the connect: the server may accept (and start its idle clock)
+  // before this thread resumes from connect(), so a later start could make a correct
+  // close look early.
   const auto start = clock_type::now();
+  auto conn = co_await connect("127.0.0.1", port);
   auto rest = co_await with_timeout(read_to_eof(conn), 5s);
   CHECK(rest.empty());
   out->closed = true;
