@@ -262,6 +262,10 @@ struct server::impl {
       if (e && !state->stopping && !is_quiet(e)) report(*state, e);
       std::error_code ignored;
       state->socket.close(ignored);
+      // Leave the worker's registry here, on the worker's thread. The state itself may
+      // live on in an outbox handle locked by another thread and be destroyed there;
+      // the registry is not thread-safe, and the connection is over either way.
+      if (state->registry != nullptr) state->registry->remove(state.get());
     };
     if (options.cancel_on_force_close) {
       asio::co_spawn(w.io, handler(connection{state}),

@@ -287,3 +287,45 @@ TEST_SUITE("threads") {
     CHECK(srv.connection_count() == 0);
   }
 }
+
+namespace {
+struct hand_off_probe {
+  std::atomic<bool> returned{false};
+  std::atomic<bool> keeper_done{false};
+};
+
+// Returns at once, leaving its connection to a detached coroutine that keeps the
+// connection's state alive for a while (as an outbox handle on another thread can).
+asio::awaitable<void> hand_off(connection conn, hand_off_probe* probe) {
+  auto keeper = [](connection held, hand_off_probe* p) -> asio::awaitable<void> {
+    co_await sleep_for(2s);
+    CHECK_FALSE(held.is_open());  // the server closed it when the handler returned
+    p->keeper_done = true;
+  };
+  auto ex = conn.get_executor();
+  asio::co_spawn(ex, keeper(std::move(conn), probe), asio::detached);
+  probe->returned = true;
+  co_return;
+}
+
+asio::awaitable<void> count_drops_with_handler(std::uint16_t port, server* srv,
+                                               hand_off_probe* probe) {
+  auto conn = co_await connect("127.0.0.1", port);
+  for (int i = 0; i < 150 && !probe->returned; ++i)
+    co_await sleep_for(10ms);
+  REQUIRE(probe->returned.load());
+  for (int i = 0; i < 150 && srv->connection_count() != 0; ++i)
+    co_await sleep_for(10ms);
+  CHECK(srv->connection_count() == 0);  // the handler is done: the connection is over
+  CHECK_FALSE(probe->keeper_done);      // although its state is still alive
+}
+}  // namespace
+
+TEST_CASE("a connection leaves the server's count when its handler returns") {
+  hand_off_probe probe;
+  server srv{loopback()};
+  srv.start([&probe](connection c) { return hand_off(std::move(c), &probe); });
+  run(count_drops_with_handler(srv.local_endpoint().port(), &srv, &probe));
+  srv.stop();
+  srv.wait();
+}

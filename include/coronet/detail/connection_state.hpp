@@ -64,8 +64,10 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
   void arm_idle_timer(std::chrono::steady_clock::time_point deadline);
 };
 
-// The connections of one worker thread; accessed only on that thread. Removal happens
-// from connection_state's destructor, so a state never outlives its registry entry.
+// The connections of one worker thread; accessed only on that thread. The server removes
+// a state when its handler finishes (on the worker); connection_state's destructor
+// removes it otherwise (a handler destroyed unfinished with its io_context), so a state
+// never outlives its registry entry.
 class connection_registry {
  public:
   void add(connection_state* s) noexcept;
