@@ -8,8 +8,13 @@ namespace {
 std::atomic<std::uint64_t> next_connection_id{1};
 }
 
+connection_state::connection_state(asio::ip::tcp::socket s, asio::ip::tcp::endpoint peer)
+    : socket(std::move(s)),
+      id(next_connection_id.fetch_add(1, std::memory_order_relaxed)),
+      remote(peer) {}
+
 connection_state::connection_state(asio::ip::tcp::socket s)
-    : socket(std::move(s)), id(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {
+    : connection_state(std::move(s), asio::ip::tcp::endpoint{}) {
   std::error_code ec;
   remote = socket.remote_endpoint(ec);
 }

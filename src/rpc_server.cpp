@@ -9,7 +9,7 @@ namespace {
 using json = nlohmann::json;
 
 bool valid_id(const json& id) noexcept {
-  return id.is_string() || id.is_number() || id.is_null();
+  return id.is_string() || id.is_number() || id.is_null() || is_id_lexeme(id);
 }
 
 json result_response(json id, json result) {
@@ -25,7 +25,9 @@ json result_response(json id, json result) {
 parsed_frame parse_frame(std::string_view text, const server_options& options) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};
   try {
-    return {parsed_frame::message, parse_message(text, options.max_depth)};
+    auto message = parse_message(text, options.max_depth);
+    keep_id_lexemes(text, message);
+    return {parsed_frame::message, std::move(message)};
   } catch (const message_error& e) {
     return {parsed_frame::failed,
             error_response(nullptr, protocol_error(parse_error, e.what(), options))};
@@ -105,16 +107,33 @@ asio::awaitable<std::optional<json>> invoke(std::shared_ptr<const router> r, req
 }
 
 json too_large_response(const json& response) {
-  const error e{internal_error, default_message(internal_error),
-                "the response is larger than the frame limit"};
+  const error e{internal_error, default_message(internal_error), "response too large"};
   auto one = [&e](const json& r) {
-    const auto id = r.find("id");
+    const auto id = r.is_object() ? r.find("id") : r.end();
     return error_response(id != r.end() ? *id : json(nullptr), e);
   };
   if (!response.is_array()) return one(response);
   json out = json::array();
   for (const auto& r : response)
     out.push_back(one(r));
+  return out;
+}
+
+fitted_response fit_response(const json& response, std::size_t limit) {
+  fitted_response out;
+  append_response(response, out.text);
+  if (out.text.size() <= limit) return out;
+  out.text.clear();
+  append_response(too_large_response(response), out.text);
+  if (out.text.size() <= limit) return out;
+  // Nothing naming the calls fits: one error with id null, then the connection ends.
+  out.close = true;
+  out.text.clear();
+  append_response(
+      error_response(nullptr, error{internal_error, default_message(internal_error),
+                                    "response too large"}),
+      out.text);
+  if (out.text.size() > limit) out.text.clear();
   return out;
 }
 
@@ -150,9 +169,9 @@ asio::awaitable<std::optional<std::string>> handle_message(std::shared_ptr<const
     }
   }
   if (!reply) co_return std::nullopt;
-  std::string out;
-  coronet::detail::append_json(*reply, out);
-  co_return out;
+  const auto limit = r->options.max_response_size;
+  auto fitted = fit_response(*reply, limit != 0 ? limit : static_cast<std::size_t>(-1));
+  co_return std::move(fitted.text);
 }
 
 }  // namespace detail

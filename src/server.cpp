@@ -187,7 +187,10 @@ struct server::impl {
     for (;;) {
       auto& w = *next;
       if (++next == workers.end()) next = workers.begin();
-      auto [ec, socket] = co_await acceptor->async_accept(as_tuple(asio::use_awaitable));
+      // The peer's address is taken from accept itself: a peer that resets before its
+      // handler starts can no longer be asked (getpeername fails), yet must be logged.
+      tcp::endpoint peer;
+      auto [ec, socket] = co_await acceptor->async_accept(peer, as_tuple(asio::use_awaitable));
       if (stop_requested || ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) {
         // Out of descriptors or memory: the peer stays in the backlog; back off instead
@@ -207,16 +210,18 @@ struct server::impl {
         continue;
       }
       count.fetch_add(1, std::memory_order_relaxed);
-      hand_over(w, std::move(socket));
+      hand_over(w, std::move(socket), peer);
     }
   }
 
   // Gives an accepted socket (open on worker 0) to worker `w`. Another worker gets the
   // bare descriptor and opens its own socket object on it, on its own thread: a socket
   // registered with a reactor from a foreign thread is what UNSAFE_IO forbids.
-  void hand_over(worker& w, tcp::socket socket) {
+  void hand_over(worker& w, tcp::socket socket, const tcp::endpoint& peer) {
     if (&w == &main_worker()) {
-      asio::post(w.io, [this, &w, s = std::move(socket)]() mutable { spawn(w, std::move(s)); });
+      asio::post(w.io, [this, &w, s = std::move(socket), peer]() mutable {
+        spawn(w, std::move(s), peer);
+      });
       return;
     }
     std::error_code ec;
@@ -226,7 +231,7 @@ struct server::impl {
       on_connection_gone();
       return;
     }
-    asio::post(w.io, [this, &w, protocol, fd = std::move(fd)]() mutable {
+    asio::post(w.io, [this, &w, protocol, peer, fd = std::move(fd)]() mutable {
       tcp::socket s{w.io};
       std::error_code error;
       s.assign(protocol, fd.get(), error);
@@ -235,18 +240,18 @@ struct server::impl {
         return;  // fd closes the descriptor
       }
       fd.release();
-      spawn(w, std::move(s));
+      spawn(w, std::move(s), peer);
     });
   }
 
-  void spawn(worker& w, tcp::socket socket) {
+  void spawn(worker& w, tcp::socket socket, const tcp::endpoint& peer) {
     std::shared_ptr<detail::connection_state> state;
     try {
       if (options.no_delay) {
         std::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
       }
-      state = std::make_shared<detail::connection_state>(std::move(socket));
+      state = std::make_shared<detail::connection_state>(std::move(socket), peer);
     } catch (...) {
       on_connection_gone();  // the count was taken for it at accept
       return;

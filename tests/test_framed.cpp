@@ -5,6 +5,7 @@
 #include <coronet/framed.hpp>
 #include <coronet/length_prefixed_codec.hpp>
 #include <coronet/line_codec.hpp>
+#include <coronet/resp_codec.hpp>
 
 #include <atomic>
 #include <cstdlib>
@@ -165,6 +166,49 @@ TEST_SUITE("framed") {
     got = decode_chunks(length_prefixed_codec{{.header_bytes = 8}},
                         {std::string("\x80\0\0\0\0\0\0\0", 8)}, &ec);
     CHECK(ec == errc::frame_too_large);
+  }
+
+  TEST_CASE("a header announcing a large frame reserves memory only as its bytes arrive") {
+    // 30 bytes announcing 64 MiB must not reserve 64 MiB: 300 such connections would
+    // hold 19 GB of address space before sending anything more.
+    asio::io_context io;
+    length_script f{script_stream{io.get_executor(), {std::string("\x04\0\0\0", 4), "abcd"}},
+                    length_prefixed_codec{{.max_frame = 128u << 20}}, {}};
+    std::vector<std::string> frames;
+    std::error_code ec;
+    asio::co_spawn(io, collect(&f, &frames, &ec), asio::detached);
+    io.run();
+    CHECK(ec == errc::truncated_frame);
+    CHECK(f.read_buffer_capacity() <= 2 * framed_options{}.read_buffer_size);
+
+    // And a frame that does arrive in full still decodes, growing the buffer as it goes.
+    const std::string payload(300000, 'p');
+    std::string bytes{"\0\x04\x93\xe0", 4};  // 300 000
+    bytes += payload;
+    std::vector<std::string> chunks;
+    for (std::size_t i = 0; i < bytes.size(); i += 7000)
+      chunks.push_back(bytes.substr(i, 7000));
+    auto got = decode_chunks(length_prefixed_codec{}, chunks, &ec);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == payload);
+
+    // The kv example's case: a RESP bulk header announcing 64 MiB.
+    asio::io_context io2;
+    framed<resp_codec, script_stream> kv{
+        script_stream{io2.get_executor(), {"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$67108864\r\n"}},
+        resp_codec{}, {}};
+    asio::co_spawn(
+        io2,
+        [](framed<resp_codec, script_stream>* requests) -> asio::awaitable<void> {
+          try {
+            while (co_await requests->read()) {
+            }
+          } catch (const std::system_error&) {
+          }
+        }(&kv),
+        asio::detached);
+    io2.run();
+    CHECK(kv.read_buffer_capacity() <= 2 * framed_options{}.read_buffer_size);
   }
 }
 

@@ -4,6 +4,9 @@
 
 #include <chat_room.hpp>
 
+#include <coronet/length_prefixed_codec.hpp>
+#include <nlohmann/json.hpp>
+
 #include <regex>
 
 using namespace coronet;
@@ -99,5 +102,43 @@ TEST_SUITE("programs") {
     CHECK(second.out_text.starts_with("! name_taken: "));
     first.close_stdin();
     CHECK(first.wait(20s) == 0);
+  }
+
+  TEST_CASE("rpc_server --framing length bounds requests by --max-frame") {
+    child_process server{
+        {RPC_SERVER_PATH, "--port", "0", "--framing", "length", "--max-frame", "1000"}};
+    auto port = server.wait_stderr(listening, 10s);
+    REQUIRE(port);
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      const auto frame = [](const std::string& payload) {
+        std::string out;
+        length_prefixed_codec{}.encode(payload, out);
+        return out;
+      };
+      std::string big = R"({"jsonrpc":"2.0","method":"sum","params":[1)";
+      while (big.size() < 1100)
+        big += ",1";
+      big += R"(],"id":1})";
+      auto refused = co_await connect("127.0.0.1", p);
+      co_await refused.write(asio::buffer(frame(big)));
+      std::string rest;
+      try {
+        rest = co_await with_timeout(read_to_eof(refused), 10s);
+      } catch (const std::system_error& e) {
+        CHECK(e.code() == asio::error::connection_reset);
+      }
+      CHECK(rest.empty());
+      auto served = co_await connect("127.0.0.1", p);
+      co_await served.write(
+          asio::buffer(frame(R"({"jsonrpc":"2.0","method":"sum","params":[1,2],"id":2})")));
+      served.shutdown_send();
+      const auto reply = co_await with_timeout(read_to_eof(served), 10s);
+      REQUIRE(reply.size() > 4);
+      const auto response = nlohmann::json::parse(reply.substr(4));
+      CHECK(response.at("result") == 3);
+      CHECK(response.at("id") == 2);
+    }(static_cast<std::uint16_t>(std::stoi(*port))));
+    server.signal(SIGTERM);
+    CHECK(server.wait(15s) == 0);
   }
 }

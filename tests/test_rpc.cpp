@@ -9,6 +9,7 @@
 #include <asio/experimental/as_tuple.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <atomic>
 #include <random>
 #include <string>
@@ -740,5 +741,163 @@ TEST_SUITE("rpc") {
     REQUIRE(e.data());
     CHECK(e.data()->is_null());
     CHECK(e.to_json() == json{{"code", -32001}, {"message", "m"}, {"data", nullptr}});
+  }
+
+  TEST_CASE("a batch whose response is over the frame limit is answered - never silence") {
+    test_server s;
+    run([](std::uint16_t port) -> asio::awaitable<void> {
+      // 820 invalid elements: 820 -32600 errors make about 65 KB, over the 64 KiB line,
+      // and so would 820 -32603 replacements. One error with id null, then a close.
+      std::string ones = "[1";
+      for (int i = 1; i < 820; ++i)
+        ones += ",1";
+      ones += "]";
+      // 1000 calls of an unknown method: the same, from valid requests with ids.
+      std::string unknown = "[";
+      for (int i = 0; i < 1000; ++i)
+        unknown += std::string(i ? "," : "") + R"({"jsonrpc":"2.0","method":"foobar","id":)" +
+                   std::to_string(i) + "}";
+      unknown += "]";
+      for (const auto& request : {ones, unknown}) {
+        auto conn = co_await connect("127.0.0.1", port);
+        const std::string line = request + "\n";
+        co_await conn.write(asio::buffer(line));
+        // No half-close from this side: only the server's own close can end the read.
+        const auto text = co_await with_timeout(read_to_eof(conn), 10s);
+        REQUIRE(!text.empty());
+        CHECK(text.back() == '\n');
+        const auto r = json::parse(text.substr(0, text.size() - 1));
+        CHECK(r.at("id").is_null());
+        CHECK(r.at("error").at("code") == rpc::internal_error);
+      }
+
+      // Replacements that fit keep their ids, and the connection lives on.
+      auto conn = co_await connect("127.0.0.1", port);
+      framed<line_codec, connection> lines{std::move(conn)};
+      lines.write(std::string_view{
+          R"([{"jsonrpc":"2.0","method":"big","params":[40000],"id":1},)"
+          R"({"jsonrpc":"2.0","method":"big","params":[40000],"id":2}])"});
+      auto reply = co_await with_timeout(lines.read(), 10s);
+      REQUIRE(reply);
+      const auto both = json::parse(*reply);
+      REQUIRE(both.size() == 2);
+      for (const auto& r : both)
+        CHECK(r.at("error").at("code") == rpc::internal_error);
+      CHECK((both[0].at("id") == 1 || both[1].at("id") == 1));
+      lines.write(std::string_view{R"({"jsonrpc":"2.0","method":"sum","params":[2,3],"id":3})"});
+      reply = co_await with_timeout(lines.read(), 10s);
+      REQUIRE(reply);
+      CHECK(json::parse(*reply).at("result") == 5);
+    }(s.port()));
+  }
+
+  TEST_CASE("a client whose batch cannot be answered within the limit fails at once") {
+    test_server s;
+    run([](std::uint16_t port) -> asio::awaitable<void> {
+      rpc::client c{co_await connect("127.0.0.1", port),
+                    line_codec{},
+                    {.call_timeout = std::chrono::seconds(60)}};
+      rpc::batch b;
+      for (int i = 0; i < 1000; ++i)
+        b.call("foobar");
+      bool closed = false;
+      try {
+        co_await c.batch(std::move(b));
+      } catch (const std::system_error& e) {
+        closed = e.code() == errc::connection_closed;
+      }
+      // The 60 s call timeout is past the watchdog: only the server's answer ends it.
+      CHECK(closed);
+    }(s.port()));
+  }
+
+  TEST_CASE("a response limit of its own - max_response_size") {
+    test_server s{framing::length, {.max_response_size = 200}};
+    run([](std::uint16_t port) -> asio::awaitable<void> {
+      auto r = co_await exchange(port, R"({"jsonrpc":"2.0","method":"big","params":[50],"id":7})",
+                                 framing::length);
+      REQUIRE(r.size() == 1);
+      CHECK(r[0].at("result").get<std::string>().size() == 50);
+      r = co_await exchange(port, R"({"jsonrpc":"2.0","method":"big","params":[500],"id":7})",
+                            framing::length);
+      REQUIRE(r.size() == 1);
+      CHECK(r[0].at("id") == 7);
+      CHECK(r[0].at("error").at("code") == rpc::internal_error);
+    }(s.port()));
+  }
+
+  TEST_CASE("the example methods are exact with big numbers or answer an error") {
+    auto r = make_rpc();
+    auto call = [&r](const std::string& method, const std::string& params) {
+      std::optional<std::string> reply;
+      run([](rpc::server* rs, std::string request,
+             std::optional<std::string>* out) -> asio::awaitable<void> {
+        *out = co_await rs->handle(std::move(request));
+      }(&r, R"({"jsonrpc":"2.0","method":")" + method + R"(","params":)" + params + R"(,"id":1})",
+        &reply));
+      REQUIRE(reply);
+      return json::parse(*reply);
+    };
+    const auto u64max = std::numeric_limits<std::uint64_t>::max();
+    CHECK(call("subtract", "[18446744073709551615,1]").at("result") == u64max - 1);
+    CHECK(call("sum", "[18446744073709551615]").at("result") == u64max);
+    CHECK(call("subtract", "[9223372036854775808,0]").at("result") ==
+          std::uint64_t{9223372036854775808u});
+    CHECK(call("sum", "[18446744073709551615,1,-1]").at("result") == u64max);
+    CHECK(call("subtract", "[-9223372036854775808,-1]").at("result") ==
+          std::numeric_limits<std::int64_t>::min() + 1);
+    CHECK(call("subtract", "[0,18446744073709551615]").at("error").at("code") == -32000);
+    CHECK(call("sum", "[18446744073709551615,1]").at("error").at("code") == -32000);
+    CHECK(call("subtract", "[-9223372036854775808,1]").at("error").at("code") == -32000);
+    CHECK(call("sum", "[1e308,1e308]").at("error").at("code") == -32000);
+    CHECK(call("sum", "[1.5,2]").at("result") == 3.5);
+    CHECK(call("subtract", "[42,23]").at("result").is_number_integer());
+  }
+
+  TEST_CASE("a last request without its newline before EOF is answered") {
+    test_server s;
+    run([](std::uint16_t port) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", port);
+      const std::string request = R"({"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1})";
+      co_await conn.write(asio::buffer(request));
+      conn.shutdown_send();
+      const auto text = co_await read_to_eof(conn);
+      REQUIRE(!text.empty());
+      CHECK(json::parse(text).at("result") == 3);
+    }(s.port()));
+  }
+
+  TEST_CASE("number ids come back exactly as written - past 64 bits and -0 too") {
+    auto r = make_rpc();
+    auto answer = [&r](std::string request) {
+      std::optional<std::string> reply;
+      run([](rpc::server* rs, std::string text,
+             std::optional<std::string>* out) -> asio::awaitable<void> {
+        *out = co_await rs->handle(std::move(text));
+      }(&r, std::move(request), &reply));
+      REQUIRE(reply);
+      return *reply;
+    };
+    CHECK(answer(R"({"jsonrpc":"2.0","method":"sum","params":[1],"id":184467440737095516160})") ==
+          R"({"id":184467440737095516160,"jsonrpc":"2.0","result":1})");
+    CHECK(answer(R"({"jsonrpc":"2.0","method":"sum","params":[1],"id":-0})") ==
+          R"({"id":-0,"jsonrpc":"2.0","result":1})");
+    CHECK(answer(R"({"jsonrpc":"2.0","method":"sum","params":[1], "id" : 1E2 })") ==
+          R"({"id":1E2,"jsonrpc":"2.0","result":1})");
+    // Errors, invalid requests and batches (with an escaped key) keep them too.
+    CHECK(answer(R"({"jsonrpc":"2.0","method":"foobar","id":1.50})") ==
+          R"({"error":{"code":-32601,"message":"Method not found"},"id":1.50,"jsonrpc":"2.0"})");
+    CHECK(answer(R"({"jsonrpc":"1.0","method":"sum","id":-0.0})") ==
+          R"({"error":{"code":-32600,"message":"Invalid Request"},"id":-0.0,"jsonrpc":"2.0"})");
+    CHECK(answer(R"([{"jsonrpc":"2.0","method":"sum","params":[2],"\u0069d":99999999999999999999},)"
+                 R"(7,{"jsonrpc":"2.0","method":"sum","params":[3],"id":{"x":"\"id\":1"}},)"
+                 R"({"jsonrpc":"2.0","method":"sum","params":[4],"id":4}])") ==
+          R"([{"id":99999999999999999999,"jsonrpc":"2.0","result":2},)"
+          R"({"error":{"code":-32600,"message":"Invalid Request"},"id":null,"jsonrpc":"2.0"},)"
+          R"({"error":{"code":-32600,"message":"Invalid Request"},"id":null,"jsonrpc":"2.0"},)"
+          R"({"id":4,"jsonrpc":"2.0","result":4}])");
+    // Ordinary ids take no detour.
+    CHECK(answer(R"({"jsonrpc":"2.0","method":"sum","params":[1],"id":0})") ==
+          R"({"id":0,"jsonrpc":"2.0","result":1})");
   }
 }

@@ -4,6 +4,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -326,6 +327,42 @@ TEST_CASE("a connection leaves the server's count when its handler returns") {
   server srv{loopback()};
   srv.start([&probe](connection c) { return hand_off(std::move(c), &probe); });
   run(count_drops_with_handler(srv.local_endpoint().port(), &srv, &probe));
+  srv.stop();
+  srv.wait();
+}
+
+TEST_CASE("a peer that resets before its handler starts still has the address it came from") {
+  // The only worker is held inside the first handler while the second client connects
+  // and resets; by the time the second handler runs, the socket can no longer tell
+  // its peer (getpeername fails), so the address must come from accept.
+  std::promise<void> first_started;
+  std::promise<void> release_first;
+  auto release = release_first.get_future().share();
+  std::promise<asio::ip::tcp::endpoint> second_peer;
+  std::atomic<int> handlers{0};
+  server srv{loopback()};
+  srv.start([&](connection conn) -> asio::awaitable<void> {
+    if (handlers++ == 0) {
+      first_started.set_value();
+      release.wait();  // blocks the worker thread on purpose
+    } else {
+      second_peer.set_value(conn.remote_endpoint());
+    }
+    co_return;
+  });
+  asio::io_context io;
+  asio::ip::tcp::socket first{io};
+  first.connect(srv.local_endpoint());
+  REQUIRE(first_started.get_future().wait_for(10s) == std::future_status::ready);
+  asio::ip::tcp::socket second{io};
+  second.connect(srv.local_endpoint());
+  const auto second_address = second.local_endpoint();
+  second.set_option(asio::socket_base::linger(true, 0));
+  second.close();  // RST, while the connection waits in the accept queue
+  release_first.set_value();
+  auto seen = second_peer.get_future();
+  REQUIRE(seen.wait_for(10s) == std::future_status::ready);
+  CHECK(seen.get() == second_address);
   srv.stop();
   srv.wait();
 }

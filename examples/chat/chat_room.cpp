@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 namespace chat {
 namespace {
@@ -19,19 +20,11 @@ std::string dump(const ordered& j) {
   return j.dump(-1, ' ', false, ordered::error_handler_t::replace);
 }
 
-// Text-mode lines must stay one line: a JSON user's text may hold line breaks.
-std::string one_line(std::string_view s) {
-  std::string out{s};
-  std::replace_if(
-      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  return out;
-}
-
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) {
     if (!out.empty()) out += ", ";
-    out += n;
+    out += printable(n);
   }
   return out;
 }
@@ -40,41 +33,44 @@ std::string join_names(const std::vector<std::string>& names) {
 
 namespace events {
 
+// Every text form passes what it shows through printable(): the text of a JSON user
+// may hold line breaks and terminal control sequences, and chat_client renders what a
+// server sends, which it need not trust either.
 rendered welcome(const std::string& name, const std::vector<std::string>& users) {
   return {dump({{"type", "welcome"}, {"name", name}, {"users", users}}),
-          "* welcome, " + name + "! online: " + join_names(users)};
+          "* welcome, " + printable(name) + "! online: " + join_names(users)};
 }
 rendered joined(const std::string& name) {
-  return {dump({{"type", "joined"}, {"name", name}}), "* " + name + " joined"};
+  return {dump({{"type", "joined"}, {"name", name}}), "* " + printable(name) + " joined"};
 }
 rendered left(const std::string& name) {
-  return {dump({{"type", "left"}, {"name", name}}), "* " + name + " left"};
+  return {dump({{"type", "left"}, {"name", name}}), "* " + printable(name) + " left"};
 }
 rendered message(const std::string& from, std::string_view text) {
   return {dump({{"type", "message"}, {"from", from}, {"text", text}}),
-          "<" + from + "> " + one_line(text)};
+          "<" + printable(from) + "> " + printable(text)};
 }
 rendered whisper(const std::string& from, const std::string& to, std::string_view text,
                  bool for_sender) {
   return {dump({{"type", "whisper"}, {"from", from}, {"to", to}, {"text", text}}),
-          "*" + from + "* (whisper" + (for_sender ? " to " + to : std::string{}) + ") " +
-              one_line(text)};
+          "*" + printable(from) + "* (whisper" +
+              (for_sender ? " to " + printable(to) : std::string{}) + ") " + printable(text)};
 }
 rendered renamed(const std::string& from, const std::string& to) {
   return {dump({{"type", "renamed"}, {"from", from}, {"to", to}}),
-          "* " + from + " is now known as " + to};
+          "* " + printable(from) + " is now known as " + printable(to)};
 }
 rendered users(const std::vector<std::string>& names) {
   return {dump({{"type", "users"}, {"users", names}}), "* online: " + join_names(names)};
 }
 rendered error(std::string_view code, std::string_view message) {
   return {dump({{"type", "error"}, {"code", code}, {"message", message}}),
-          "! " + std::string(code) + ": " + one_line(message)};
+          "! " + printable(code) + ": " + printable(message)};
 }
 
 std::string text_of(const std::string& json_event, const std::string& me) {
   const json e = json::parse(json_event, nullptr, false);
-  if (!e.is_object() || !e.contains("type") || !e["type"].is_string()) return json_event;
+  if (!e.is_object() || !e.contains("type") || !e["type"].is_string()) return printable(json_event);
   auto str = [&e](const char* k) {
     return e.contains(k) && e[k].is_string() ? e[k].get<std::string>() : std::string{};
   };
@@ -95,10 +91,42 @@ std::string text_of(const std::string& json_event, const std::string& me) {
   if (type == "renamed") return renamed(str("from"), str("to")).text;
   if (type == "users") return users(list("users")).text;
   if (type == "error") return error(str("code"), str("message")).text;
-  return json_event;
+  return printable(json_event);
 }
 
 }  // namespace events
+
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n' || c == '\r') {
+      out += ' ';  // one event, one line
+    } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      out += '^';  // caret notation, as `cat -v` shows them: ESC is ^[, NUL is ^@
+      out += static_cast<char>(c ^ 0x40);
+    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      out += '?';  // a C1 control (U+0080 to U+009F, CSI among them) in UTF-8
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string_view code(room_error e) noexcept {
+  switch (e) {
+    case room_error::none: return "";
+    case room_error::invalid_name: return "invalid_name";
+    case room_error::name_taken: return "name_taken";
+    case room_error::not_joined: return "not_joined";
+    case room_error::no_such_user: return "no_such_user";
+  }
+  return "";
+}
 
 bool valid_name(std::string_view name) noexcept {
   if (name.empty() || name.size() > 32) return false;
@@ -141,27 +169,27 @@ std::vector<std::string> room::users() const {
   return users_locked();
 }
 
-std::string room::join(const member& m, const std::string& name, std::vector<std::string>* users) {
-  if (!valid_name(name)) return "invalid_name";
+room_error room::join(const member& m, const std::string& name, std::vector<std::string>* users) {
+  if (!valid_name(name)) return room_error::invalid_name;
   {
     std::lock_guard lock{mutex_};
     auto [it, inserted] = by_key_.try_emplace(key(name), entry{m.id, name, m.mode, m.out});
-    if (!inserted) return "name_taken";
+    if (!inserted) return room_error::name_taken;
     *users = users_locked();
   }
   local_slot(m.executor).members.push_back(m);
   broadcast(std::make_shared<const rendered>(events::joined(name)), m.id);
   examples::log("join: ", name, " (connection ", m.id, ")");
-  return {};
+  return room_error::none;
 }
 
-std::string room::rename(std::uint64_t id, const std::string& from, const std::string& to) {
-  if (!valid_name(to)) return "invalid_name";
+room_error room::rename(std::uint64_t id, const std::string& from, const std::string& to) {
+  if (!valid_name(to)) return room_error::invalid_name;
   {
     std::lock_guard lock{mutex_};
     auto old = by_key_.find(key(from));
-    if (old == by_key_.end() || old->second.id != id) return "not_joined";
-    if (key(from) != key(to) && by_key_.count(key(to)) != 0) return "name_taken";
+    if (old == by_key_.end() || old->second.id != id) return room_error::not_joined;
+    if (key(from) != key(to) && by_key_.count(key(to)) != 0) return room_error::name_taken;
     entry e = old->second;
     e.name = to;
     by_key_.erase(old);
@@ -169,27 +197,25 @@ std::string room::rename(std::uint64_t id, const std::string& from, const std::s
   }
   broadcast(std::make_shared<const rendered>(events::renamed(from, to)), 0);
   examples::log("rename: ", from, " -> ", to);
-  return {};
+  return room_error::none;
 }
 
-std::string room::whisper(const member& from, const std::string& from_name, const std::string& to,
+room_error room::whisper(const member& from, const std::string& from_name, const std::string& to,
                           std::string_view text) {
   entry target;
   {
     std::lock_guard lock{mutex_};
     auto it = by_key_.find(key(to));
-    if (it == by_key_.end()) return "no_such_user";
+    if (it == by_key_.end()) return room_error::no_such_user;
     target = it->second;
   }
-  auto to_them = events::whisper(from_name, target.name, text, false);
-  if (!target.out.try_send(std::string_view{to_them.for_mode(target.mode)})) {
-    examples::log("disconnecting slow receiver ", target.name);
-    ++slow_;
-    target.out.close();
-  }
   auto to_me = events::whisper(from_name, target.name, text, true);
+  if (target.id != from.id) {  // to oneself: one copy, the sender's
+    auto to_them = events::whisper(from_name, target.name, text, false);
+    send_or_drop(target.out, to_them.for_mode(target.mode), target.id);
+  }
   from.out.try_send(std::string_view{to_me.for_mode(from.mode)});
-  return {};
+  return room_error::none;
 }
 
 void room::say(const std::string& from, std::string_view text) {
@@ -227,15 +253,26 @@ void room::broadcast(const std::shared_ptr<const rendered>& event, std::uint64_t
 }
 
 void room::deliver(slot& s, const rendered& event, std::uint64_t except_id) {
-  for (auto& m : s.members) {
-    if (m.id == except_id || !m.out.is_open()) continue;
-    if (!m.out.try_send(std::string_view{event.for_mode(m.mode)})) {
-      examples::log("disconnecting slow receiver (connection ", m.id, "): outbox over ",
-                    options_.max_queued, " bytes");
-      ++slow_;
-      m.out.close();
-    }
+  for (auto& m : s.members)
+    if (m.id != except_id && m.out.is_open()) send_or_drop(m.out, event.for_mode(m.mode), m.id);
+}
+
+// One receiver's trouble (a full queue, even an exception) is that receiver's alone:
+// it is dropped, and delivery to everyone else goes on.
+void room::send_or_drop(const line_outbox& out, const std::string& line, std::uint64_t id) {
+  bool queued = false;
+  try {
+    queued = out.try_send(std::string_view{line});
+  } catch (const std::exception& e) {
+    examples::log("dropping connection ", id, ": ", e.what());
+    out.close();
+    return;
   }
+  if (queued) return;
+  examples::log("disconnecting slow receiver (connection ", id, "): outbox over ",
+                options_.max_queued, " bytes");
+  ++slow_;
+  out.close();
 }
 
 }  // namespace chat

@@ -10,7 +10,8 @@
 // one mutex.
 //
 // Slow receivers: delivery uses the member's bounded outbox (try_send). A receiver whose
-// queue is over its high-water mark is disconnected and logged; nobody else waits.
+// queue is over its high-water mark is disconnected and logged; nobody else waits, and
+// nothing that goes wrong for one receiver stops delivery to the others.
 #pragma once
 
 #include <coronet/connection.hpp>
@@ -69,6 +70,15 @@ std::string text_of(const std::string& json_event, const std::string& me);
 // Names: 1 to 32 letters, digits, '_' or '-'.
 bool valid_name(std::string_view name) noexcept;
 
+// `s` made safe to show on a terminal: line breaks become spaces, other control
+// characters caret notation (ESC is "^["), C1 controls '?'. Text-mode lines and
+// chat_client's output go through it, so no peer can send escape sequences to a screen.
+std::string printable(std::string_view s);
+
+// What a room operation can refuse, and the protocol's code for it ("" for none).
+enum class room_error { none, invalid_name, name_taken, not_joined, no_such_user };
+std::string_view code(room_error e) noexcept;
+
 class room {
  public:
   explicit room(options o = {}) : options_(o) {}
@@ -82,12 +92,12 @@ class room {
     asio::any_io_executor executor;  // the member's connection's
   };
 
-  // Each returns "" on success or an error code of the protocol.
   // Called on the member's own thread (its session).
-  std::string join(const member& m, const std::string& name, std::vector<std::string>* users);
-  std::string rename(std::uint64_t id, const std::string& from, const std::string& to);
-  std::string whisper(const member& from, const std::string& from_name, const std::string& to,
-                      std::string_view text);
+  room_error join(const member& m, const std::string& name, std::vector<std::string>* users);
+  room_error rename(std::uint64_t id, const std::string& from, const std::string& to);
+  // To oneself: one copy (the sender's form).
+  room_error whisper(const member& from, const std::string& from_name, const std::string& to,
+                     std::string_view text);
   void say(const std::string& from, std::string_view text);
   void leave(std::uint64_t id, const std::string& name);
   std::vector<std::string> users() const;
@@ -113,6 +123,7 @@ class room {
   slot& local_slot(const asio::any_io_executor& ex);
   void broadcast(const std::shared_ptr<const rendered>& event, std::uint64_t except_id);
   void deliver(slot& s, const rendered& event, std::uint64_t except_id);
+  void send_or_drop(const line_outbox& out, const std::string& line, std::uint64_t id);
   static std::string key(std::string_view name);
   std::vector<std::string> users_locked() const;
 

@@ -22,12 +22,20 @@ class session_state {
   bool joined() const noexcept { return !name_.empty(); }
   const std::string& name() const noexcept { return name_; }
   chat::mode mode() const noexcept { return self_.mode; }
-  void set_mode(chat::mode m) noexcept { self_.mode = m; }
+  bool mode_known() const noexcept { return mode_known_; }
+  void set_mode(chat::mode m) noexcept {
+    self_.mode = m;
+    mode_known_ = true;
+  }
   bool done() const noexcept { return done_; }
 
   // Sends a reply to this member; a member too slow to take its own replies is dropped.
+  // Before the first line has chosen a mode, replies take the text form: the only such
+  // reply is the error for an over-long first line, and a human with nc is the likelier
+  // sender of one than a JSON client, whose first line is a short join.
   void reply(const rendered& r) {
-    if (!frames_->try_send(std::string_view{r.for_mode(self_.mode)})) frames_->close();
+    const auto m = mode_known_ ? self_.mode : mode::text;
+    if (!frames_->try_send(std::string_view{r.for_mode(m)})) frames_->close();
   }
   void fail(std::string_view code, std::string_view message) {
     reply(events::error(code, message));
@@ -100,10 +108,10 @@ class session_state {
   void join(const std::string& name) {
     if (joined()) return fail("already_joined", "already joined as " + name_);
     std::vector<std::string> users;
-    auto error = room_->join(self_, name, &users);
-    if (error == "invalid_name")
-      return fail(error, "names are 1 to 32 letters, digits, '_' or '-'");
-    if (error == "name_taken") return fail(error, "the name " + name + " is taken");
+    const auto error = room_->join(self_, name, &users);
+    if (error == room_error::invalid_name)
+      return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
+    if (error == room_error::name_taken) return fail(code(error), "the name " + name + " is taken");
     name_ = name;
     reply(events::welcome(name_, users));
   }
@@ -115,16 +123,16 @@ class session_state {
 
   void whisper(const std::string& to, const std::string& text) {
     if (text.size() > room_->settings().max_text) return fail("too_large", "text over the limit");
-    if (room_->whisper(self_, name_, to, text) == "no_such_user")
-      fail("no_such_user", "nobody here is called " + to);
+    if (room_->whisper(self_, name_, to, text) == room_error::no_such_user)
+      fail(code(room_error::no_such_user), "nobody here is called " + to);
   }
 
   void nick(const std::string& to) {
-    auto error = room_->rename(self_.id, name_, to);
-    if (error == "invalid_name")
-      return fail(error, "names are 1 to 32 letters, digits, '_' or '-'");
-    if (error == "name_taken") return fail(error, "the name " + to + " is taken");
-    if (error.empty()) name_ = to;
+    const auto error = room_->rename(self_.id, name_, to);
+    if (error == room_error::invalid_name)
+      return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
+    if (error == room_error::name_taken) return fail(code(error), "the name " + to + " is taken");
+    if (error == room_error::none) name_ = to;
   }
 
   void leave() {
@@ -153,6 +161,7 @@ class session_state {
   line_framed* frames_;
   room::member self_;
   std::string name_;
+  bool mode_known_ = false;
   bool done_ = false;
 };
 
@@ -171,16 +180,12 @@ asio::awaitable<void> session(coronet::connection conn, room* r) {
                      coronet::line_codec{{.max_length = r->settings().max_line}},
                      {.high_water_mark = r->settings().max_queued}};
   session_state s{r, &frames, id};
-  bool mode_known = false;
   std::string reason = "disconnected";
   try {
     while (!s.done()) {
       auto line = co_await frames.read();
       if (!line) break;
-      if (!mode_known) {
-        s.set_mode(looks_like_json_object(*line) ? mode::json : mode::text);
-        mode_known = true;
-      }
+      if (!s.mode_known()) s.set_mode(looks_like_json_object(*line) ? mode::json : mode::text);
       if (s.mode() == mode::json)
         s.handle_json(*line);
       else

@@ -1,5 +1,7 @@
 #include "methods.hpp"
 
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
@@ -8,32 +10,65 @@ namespace {
 
 using nlohmann::json;
 
-// Integers stay integers (so 42 - 23 answers 19, not 19.0) unless they overflow.
-json add(const json& a, const json& b, bool negate_b) {
-  if (a.is_number_integer() && b.is_number_integer()) {
-    const auto x = a.get<std::int64_t>();
-    const auto y = b.get<std::int64_t>();
-    std::int64_t r = 0;
-    const bool overflow =
-        negate_b ? __builtin_sub_overflow(x, y, &r) : __builtin_add_overflow(x, y, &r);
-    if (!overflow) return r;
+// Exact arithmetic: integers stay integers (42 - 23 answers 19, not 19.0) and are
+// added in 128 bits, so no partial sum can wrap (one request holds far fewer than 2^63
+// terms of 64 bits). A result outside the 64-bit integers (signed or unsigned, what JSON numbers carry exactly here) or a non-finite
+// floating-point result is an error, never a wrong number.
+__extension__ using int128 = __int128;  // __extension__: GCC and clang, not ISO C++
+
+constexpr int out_of_range = -32000;  // implementation-defined server error
+
+class exact_sum {
+ public:
+  void add(const json& v, bool negate) {
+    if (v.is_number_unsigned()) {
+      const auto x = static_cast<int128>(v.get<std::uint64_t>());
+      integer_ += negate ? -x : x;
+    } else if (v.is_number_integer()) {
+      const auto x = static_cast<int128>(v.get<std::int64_t>());
+      integer_ += negate ? -x : x;
+    } else {
+      const double x = v.get<double>();
+      floating_ += negate ? -x : x;
+      any_float_ = true;
+    }
   }
-  const double y = b.get<double>();
-  return a.get<double>() + (negate_b ? -y : y);
-}
+
+  json value() const {
+    if (any_float_) {
+      const double r = floating_ + static_cast<double>(integer_);
+      if (!std::isfinite(r))
+        throw coronet::rpc::error{out_of_range, "Result out of range",
+                                  "the result is not a finite number"};
+      return r;
+    }
+    if (integer_ >= std::numeric_limits<std::int64_t>::min() &&
+        integer_ <= std::numeric_limits<std::int64_t>::max())
+      return static_cast<std::int64_t>(integer_);
+    if (integer_ > 0 && integer_ <= std::numeric_limits<std::uint64_t>::max())
+      return static_cast<std::uint64_t>(integer_);
+    throw coronet::rpc::error{out_of_range, "Result out of range",
+                              "the result does not fit a 64-bit integer"};
+  }
+
+ private:
+  int128 integer_ = 0;
+  double floating_ = 0;
+  bool any_float_ = false;
+};
 
 json sum_of(const json& params) {
   if (!params.is_array())
     throw coronet::rpc::error{coronet::rpc::invalid_params, "Invalid params",
                               "sum takes an array of numbers"};
-  json total = 0;
+  exact_sum total;
   for (const auto& v : params) {
     if (!v.is_number())
       throw coronet::rpc::error{coronet::rpc::invalid_params, "Invalid params",
                                 "sum takes an array of numbers"};
-    total = add(total, v, false);
+    total.add(v, false);
   }
-  return total;
+  return total.value();
 }
 
 // Typed params accepting both shapes the specification uses for subtract.
@@ -58,7 +93,10 @@ void from_json(const json& j, subtract_params& p) {
 }
 
 asio::awaitable<json> subtract(subtract_params p) {
-  co_return add(p.minuend, p.subtrahend, true);
+  exact_sum r;
+  r.add(p.minuend, false);
+  r.add(p.subtrahend, true);
+  co_return r.value();
 }
 
 asio::awaitable<json> sum(json params) {

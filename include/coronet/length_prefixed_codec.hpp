@@ -29,7 +29,7 @@ enum class byte_order { big, little };
 struct length_prefixed_options {
   std::size_t header_bytes = 4;                               // 1, 2, 4 or 8
   coronet::byte_order byte_order = coronet::byte_order::big;  // big: network order
-  std::size_t max_frame = 16 * 1024 * 1024;                   // largest payload accepted or sent
+  std::size_t max_frame = 16 * 1024 * 1024;                   // largest payload accepted
   bool length_includes_header = false;  // the length counts its own header too
 };
 
@@ -61,7 +61,7 @@ class length_prefixed_codec {
   }
 
   // Appends header and payload. Throws std::system_error(errc::frame_too_large) if the
-  // payload is over max_frame or does not fit the header.
+  // length does not fit the header (over 255 bytes with a 1-byte header, say).
   void encode(std::string_view payload, std::string& out) const {
     encode_header(payload, out);
     out.append(payload);
@@ -69,7 +69,7 @@ class length_prefixed_codec {
   void encode_header(std::string_view payload, std::string& out) const {
     std::uint64_t length = payload.size();
     if (options_.length_includes_header) length += options_.header_bytes;
-    if (payload.size() > options_.max_frame || length > max_encodable())
+    if (length > max_encodable() || length < payload.size())
       throw_error(errc::frame_too_large, "length_prefixed_codec::encode");
     char header[8];
     const std::size_t h = options_.header_bytes;
@@ -82,6 +82,8 @@ class length_prefixed_codec {
   void encode_trailer(std::string_view /*payload*/, std::string& /*out*/) const noexcept {}
 
   std::size_t max_buffered() const noexcept { return options_.header_bytes + options_.max_frame; }
+  // The longest payload this codec accepts from a peer.
+  std::size_t max_frame() const noexcept { return options_.max_frame; }
   const length_prefixed_options& options() const noexcept { return options_; }
 
  private:

@@ -11,6 +11,12 @@
 // arrived without a delimiter; nothing more is buffered for it. Bytes left at EOF
 // without a delimiter fail with coronet::errc::truncated_frame unless
 // `final_line_without_delimiter` hands them over as a last frame.
+//
+// The limit is on input only. What the program itself writes is not bounded by it: a
+// server's answer (a member list, an escaped message) may legitimately be longer than
+// anything it accepts, and a peer's limit is the peer's to choose, as with tokio's
+// LinesCodec and Netty's LineBasedFrameDecoder. A protocol that must keep its output
+// within a peer's limit checks that where it builds the output (rpc::server does).
 #pragma once
 
 #include "coronet/codec.hpp"
@@ -25,7 +31,7 @@
 namespace coronet {
 
 struct line_codec_options {
-  std::size_t max_length = 64 * 1024;  // longest line, delimiter and '\r' not counted
+  std::size_t max_length = 64 * 1024;  // longest line read, delimiter and '\r' not counted
   char delimiter = '\n';
   bool strip_cr = true;  // "abc\r\n" is the line "abc"
   bool final_line_without_delimiter = false;
@@ -74,15 +80,15 @@ class line_codec {
     return decode_result<std::string_view>::ready({in.data(), len}, in.size());
   }
 
-  // Appends `line` and the delimiter. Throws std::system_error: frame_too_large over
-  // max_length, invalid_frame if the line holds the delimiter (it would split in two).
+  // Appends `line` and the delimiter, whatever its length (max_length limits input
+  // only). Throws std::system_error(errc::invalid_frame) if the line holds the
+  // delimiter: it would arrive as two lines.
   void encode(std::string_view line, std::string& out) const {
     encode_header(line, out);
     out.append(line);
     out.push_back(options_.delimiter);
   }
   void encode_header(std::string_view line, std::string& /*out*/) const {
-    if (line.size() > options_.max_length) throw_error(errc::frame_too_large, "line_codec::encode");
     if (std::memchr(line.data(), options_.delimiter, line.size()) != nullptr)
       throw_error(errc::invalid_frame, "line_codec::encode: line contains the delimiter");
   }
@@ -91,6 +97,8 @@ class line_codec {
   }
 
   std::size_t max_buffered() const noexcept { return options_.max_length + 1 + cr_allowance(); }
+  // The longest frame this codec accepts from a peer.
+  std::size_t max_frame() const noexcept { return options_.max_length; }
   const line_codec_options& options() const noexcept { return options_; }
 
  private:

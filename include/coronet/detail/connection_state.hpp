@@ -23,7 +23,8 @@ namespace coronet::detail {
 class connection_registry;
 
 struct connection_state : std::enable_shared_from_this<connection_state> {
-  explicit connection_state(asio::ip::tcp::socket s);
+  explicit connection_state(asio::ip::tcp::socket s);  // asks the socket for its peer
+  connection_state(asio::ip::tcp::socket s, asio::ip::tcp::endpoint peer);
   connection_state(const connection_state&) = delete;
   connection_state& operator=(const connection_state&) = delete;
   ~connection_state();

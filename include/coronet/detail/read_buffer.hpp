@@ -26,18 +26,23 @@ class read_buffer {
   }
 
   // Space to read into. `needed` is the total size the current frame needs (0 if
-  // unknown: then at least one more byte). Grows to at most `max_capacity`, never below
-  // what holds `needed`; the caller has already checked `needed` against the codec limit.
+  // unknown: then at least one more byte); the caller has already checked it against
+  // the codec's limit, `max_capacity`.
+  //
+  // Security: the buffer grows as bytes arrive (doubling when full), not to `needed` at
+  // once: a header announcing a 64 MiB frame reserves nothing until the peer has
+  // actually sent that much, so a few bytes cannot make the server reserve memory.
   asio::mutable_buffer prepare(std::size_t needed, std::size_t initial, std::size_t max_capacity) {
     const std::size_t want = std::max(needed, size() + 1);
-    if (capacity_ < std::max(want, initial)) {
-      grow(std::max({want, initial, std::min(capacity_ * 2, std::max(max_capacity, want))}));
+    if (capacity_ < initial) {
+      grow(std::max(initial, size() + 1));
     } else if (begin_ > 0 && (begin_ + want > capacity_ || capacity_ - end_ < capacity_ / 4)) {
       // Move the partial frame to the front so the next read can be large.
       std::memmove(data_.get(), data_.get() + begin_, size());
       end_ -= begin_;
       begin_ = 0;
     }
+    if (end_ == capacity_) grow(std::max(size() + 1, std::min(capacity_ * 2, max_capacity)));
     return asio::buffer(data_.get() + end_, capacity_ - end_);
   }
 

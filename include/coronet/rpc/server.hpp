@@ -99,6 +99,15 @@ struct server_options {
   std::size_t max_batch_size = 1000;
   // Security: deepest nesting of arrays/objects in a request (checked before parsing).
   std::size_t max_depth = 64;
+  // Security: the largest response (one frame) sent to a client; 0 means the codec's own
+  // frame limit (line_codec: max_length; length_prefixed_codec: max_frame), on the
+  // assumption that clients accept what this server accepts. A response over it is
+  // replaced: a batch by an array of -32603 errors, one per call, and when even that is
+  // too large, or for a single call, by one -32603 error "response too large" (with
+  // the call's id when it fits, else id null followed by closing the connection, since
+  // the client cannot tell which call failed). The client always gets an answer or a
+  // close, never silence.
+  std::size_t max_response_size = 0;
   // Adds a "data" member saying what was wrong to -32700 and -32600 errors, and the
   // exception's what() to -32603. Off by default: what() of an arbitrary exception can
   // reveal internals (paths, queries, addresses) to any client.
@@ -143,8 +152,24 @@ nlohmann::json error_response(const nlohmann::json& id, const error& e);
 // the method become error responses; nothing escapes but std::bad_alloc.
 asio::awaitable<std::optional<nlohmann::json>> invoke(std::shared_ptr<const router> r, request req);
 
+// Ids are echoed exactly: a number id that its parsed value would not print as written
+// (184467440737095516160, -0, 1E2) is kept as its text, a json binary value that
+// append_response() writes back verbatim (src/rpc_ids.cpp).
+void keep_id_lexemes(std::string_view text, nlohmann::json& message);
+bool is_id_lexeme(const nlohmann::json& id) noexcept;
+void append_response(const nlohmann::json& response, std::string& out);
+
 // The replacement sent when a response does not fit the codec's frame limit.
 nlohmann::json too_large_response(const nlohmann::json& response);
+
+// A response as the text to send within `limit` bytes (see max_response_size). `close`
+// is set when the connection must end after it (nothing that names the calls fits);
+// `text` is empty when not even a bare error fits.
+struct fitted_response {
+  std::string text;
+  bool close = false;
+};
+fitted_response fit_response(const nlohmann::json& response, std::size_t limit);
 
 // One whole message handled in place, batch elements one after the other.
 asio::awaitable<std::optional<std::string>> handle_message(std::shared_ptr<const router> r,
@@ -238,6 +263,7 @@ class server_session : public std::enable_shared_from_this<server_session<Codec,
       co_await s.wait_until_below(1);
     } catch (...) {
       s.abort();
+      if (s.failure_) std::rethrow_exception(s.failure_);  // why the connection was closed
       throw;
     }
     try {
@@ -314,25 +340,33 @@ class server_session : public std::enable_shared_from_this<server_session<Codec,
     if (!out.empty()) co_await reply(std::move(out));  // all notifications: no reply
   }
 
-  // Queues one response, waiting while the outbox is over its high-water mark.
+  // Queues one response, waiting while the outbox is over its high-water mark. A
+  // response over the limit is replaced (see server_options::max_response_size).
   asio::awaitable<void> reply(json response) {
-    std::string text;
-    coronet::detail::append_json(response, text);
-    bool too_large = false;
+    auto fitted = fit_response(response, response_limit());
     try {
-      co_await frames_.send(std::string_view{text});
-    } catch (const std::system_error& e) {
-      // Anything but a size problem means the connection is gone; the reader sees it.
-      if (e.code() != errc::frame_too_large) co_return;
-      too_large = true;
-    }
-    if (!too_large) co_return;
-    text.clear();
-    coronet::detail::append_json(too_large_response(response), text);
-    try {
-      co_await frames_.send(std::string_view{text});
+      if (!fitted.text.empty()) co_await frames_.send(std::string_view{fitted.text});
+      if (!fitted.close) co_return;
+      co_await frames_.flush();
     } catch (const std::system_error&) {
+      co_return;  // the connection is gone; the reader sees it
     }
+    // The client cannot tell which of its calls failed: end the connection, and say why.
+    if (!failure_)
+      failure_ = std::make_exception_ptr(std::system_error(
+          make_error_code(errc::frame_too_large),
+          "rpc::server: a response over max_response_size; connection closed"));
+    frames_.close();
+  }
+
+  std::size_t response_limit() noexcept {
+    if (options().max_response_size != 0) return options().max_response_size;
+    if constexpr (requires(Codec& c) {
+                    { c.max_frame() } -> std::convertible_to<std::size_t>;
+                  })
+      return frames_.codec().max_frame();
+    else
+      return static_cast<std::size_t>(-1);
   }
 
   void start(const std::shared_ptr<server_session>& self, asio::awaitable<void> task) {
@@ -429,9 +463,17 @@ class server {
   //   co_await rpc.serve(std::move(conn), coronet::length_prefixed_codec{});
   // The returned coroutine keeps the method table alive by itself: it does not refer to
   // this object.
-  template <typename Stream, typename Codec = line_codec>
+  //
+  // The default framing answers a last request that ends at EOF without its newline
+  // (`printf '{...}' | nc`): JSON text is complete without it.
+  template <typename Stream>
   requires(!detail::is_framed<Stream> && !detail::is_json_channel<Stream>)
-      asio::awaitable<void> serve(Stream stream, Codec codec = Codec{}, framed_options framing = {})
+      asio::awaitable<void> serve(Stream stream) const {
+    return serve(std::move(stream), line_codec{{.final_line_without_delimiter = true}});
+  }
+  template <typename Stream, typename Codec>
+  requires(!detail::is_framed<Stream> && !detail::is_json_channel<Stream>)
+      asio::awaitable<void> serve(Stream stream, Codec codec, framed_options framing = {})
   const { return serve(framed<Codec, Stream>{std::move(stream), std::move(codec), framing}); }
 
   template <typename Codec, typename Stream>
