@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmarks (issue 7): coronet against the servers users would pick
+# Side-by-side benchmarks: coronet against the servers users would pick
 # instead, in one run, alternating servers round by round so that the noise of this
 # small shared machine hits every server alike.
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# User-space instructions per echoed message, for each echo server (issue 7's profiling
-# aid). Unlike msg/s and msg/CPU-s this figure does not move with the machine's load:
+# User-space instructions per echoed message, for each echo server (a profiling aid).
+# Unlike msg/s and msg/CPU-s this figure does not move with the machine's load:
 # it counts the instructions a server executes in user space (callgrind), divided by the
 # messages echoed in the same window. Kernel time is not in it; see docs/benchmarks.md.
 #

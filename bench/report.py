@@ -179,7 +179,7 @@ def verdict(ok):
     return "met" if ok else "**missed**"
 
 
-md += ["## Targets (issue 7)", "", "| target | measured in this run | |", "|---|---|---|"]
+md += ["## Targets", "", "| target | measured in this run | |", "|---|---|---|"]
 for srv in ("coronet_raw", "coronet_line", "coronet_length"):
     worst_rate = min(echo_ratio[(srv, s)][0] for s, _ in shapes)
     worst_cpu = min(echo_ratio[(srv, s)][1] for s, _ in shapes)

@@ -33,12 +33,13 @@ struct served {
 };
 
 // Runs kv's connection loop over a scripted stream delivering `chunks`.
-served serve_script(kv::store& db, std::vector<std::string> chunks, framed_options options = {}) {
+served serve_script(kv::store& db, std::vector<std::string> chunks, framed_options options = {},
+                    kv::options kv_options = {}) {
   asio::io_context io;
   framed<resp_codec, script_stream> f{script_stream{io.get_executor(), std::move(chunks)},
                                       resp_codec{}, options};
   bool done = false;
-  asio::co_spawn(io, kv::serve_framed(&f, &db), [&done](std::exception_ptr e) {
+  asio::co_spawn(io, kv::serve_framed(&f, &db, kv_options), [&done](std::exception_ptr e) {
     done = true;
     if (e) std::rethrow_exception(e);
   });
@@ -102,8 +103,9 @@ run_result shell(const std::string& cmd) {
 
 // An in-process kv server on 127.0.0.1, any free port.
 struct kv_fixture {
-  explicit kv_fixture(std::size_t threads = 1) : srv{{.host = "127.0.0.1", .threads = threads}} {
-    srv.start([this](connection c) { return kv::serve(std::move(c), &db); });
+  explicit kv_fixture(std::size_t threads = 1, kv::options opt = {})
+      : srv{{.host = "127.0.0.1", .threads = threads}} {
+    srv.start([this, opt](connection c) { return kv::serve(std::move(c), &db, opt); });
   }
   ~kv_fixture() {
     srv.stop();
@@ -121,6 +123,27 @@ struct kv_fixture {
   kv::store db;
   server srv;
 };
+
+// A reply sink that records what it is given, for kv::limited_output.
+struct recording_sink {
+  std::string bytes;
+  template <typename T>
+  void write(const T& value) {
+    resp_codec{}.encode(value, bytes);
+  }
+  std::size_t queued_bytes() const noexcept { return bytes.size(); }
+};
+
+// `MGET key key ... key` (n times), inline.
+std::string mget_inline(std::string_view key, int n) {
+  std::string line = "MGET";
+  for (int i = 0; i < n; ++i)
+    (line += ' ') += key;
+  return line + "\r\n";
+}
+
+const std::string syntax_error = "-ERR syntax error\r\n";
+const std::string invalid_expire = "-ERR invalid expire time in 'set' command\r\n";
 
 }  // namespace
 
@@ -190,7 +213,6 @@ TEST_SUITE("kv") {
         {"CONFIG", "-ERR wrong number of arguments for 'config' command\r\n"},
         {"CONFIG GET", "-ERR wrong number of arguments for 'config|get' command\r\n"},
         {"CONFIG SET save x", "-ERR unknown subcommand 'SET'. Try CONFIG HELP.\r\n"},
-        {"COMMAND", "*0\r\n"},
         {"COMMAND DOCS", "*0\r\n"},
         {"COMMAND COUNT", ":17\r\n"},
         {"FLUSHALL", "+OK\r\n"},
@@ -267,6 +289,267 @@ TEST_SUITE("kv") {
     auto got = serve_script(db, {in});
     CHECK(got.written.size() == 10 * bulk(value).size());
     CHECK(got.writes == 10);  // one per reply: never more than one large reply pending
+  }
+
+  TEST_CASE("kv: a reply that would pass max_output closes the connection unsent") {
+    kv::store db;
+    const std::string value(16 * 1024, 'v');
+    db.set("big", value);
+    const kv::options opt{.max_output = 1024 * 1024};
+    // Under the limit: answered in full.
+    auto got = serve_script(db, {mget_inline("big", 10)}, {}, opt);
+    std::string want = "*10\r\n";
+    for (int i = 0; i < 10; ++i)
+      want += bulk(value);
+    CHECK(got.written == want);
+    // 1500 x 16 KiB = 24 MB asked for by one 6 KB request: the connection is closed
+    // with none of it sent, and nothing after it read.
+    got = serve_script(db, {"PING\r\n", mget_inline("big", 1500), "PING\r\n"}, {}, opt);
+    CHECK(got.written.size() < opt.max_output);
+    CHECK(got.written == "+PONG\r\n");
+    CHECK(got.reads == 2);
+    // One value larger than the limit, and replies still queued before it: all dropped.
+    db.set("huge", std::string(2 * 1024 * 1024, 'h'));
+    got = serve_script(db, {"PING\r\nGET huge\r\nPING\r\n"}, {}, opt);
+    CHECK(got.written.empty());
+  }
+
+  TEST_CASE("kv: a small max_output still answers a long pipeline of small replies") {
+    // Replies waiting for the end of a batch do not count against the client: they are
+    // flushed at half the limit at the latest, so 7000 bytes of PONGs pass a 4096 limit.
+    std::string in, want;
+    for (int i = 0; i < 1000; ++i) {
+      in += "PING\r\n";
+      want += "+PONG\r\n";
+    }
+    kv::store db;
+    auto got = serve_script(db, {in}, {.read_buffer_size = 64 * 1024}, {.max_output = 4096});
+    CHECK(got.written == want);
+  }
+
+  TEST_CASE("kv: limited_output stops a reply at the limit while it is produced") {
+    kv::store db;
+    db.set("big", std::string(1000, 'v'));
+    const std::string in = mget_inline("big", 100);  // a 100 KB reply
+    resp_codec codec;
+    auto r = codec.decode({in.data(), in.size()});
+    REQUIRE(r.status == decode_status::ready);
+    recording_sink sink;
+    kv::limited_output out{sink, 10'000};
+    kv::execute(db, r.frame, out);
+    CHECK(out.exceeded());
+    CHECK(sink.bytes.size() <= 10'000);  // never more than the limit held at once
+    CHECK(sink.bytes.size() > 9'000);    // and it was the limit that stopped it
+    out.write(resp::simple{"OK"});       // refused too, once over
+    CHECK(sink.bytes.size() <= 10'000);
+  }
+
+  TEST_CASE("kv: over a socket a client whose reply passes max_output is disconnected") {
+    kv_fixture kv{1, {.max_output = 1024 * 1024}};
+    kv.db.set("big", std::string(64 * 1024, 'v'));
+    // 1000 x 64 KiB = 64 MB of reply; the client sends and then only reads.
+    auto client = [](std::uint16_t port, std::string request, std::size_t* received,
+                     bool* ended) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", port);
+      co_await conn.write(asio::buffer(request));
+      conn.shutdown_send();
+      char buf[65536];
+      try {
+        while (auto n = co_await conn.read_some(asio::buffer(buf)))
+          *received += n;
+      } catch (const std::system_error&) {  // a reset is an end too
+      }
+      *ended = true;
+    };
+    std::size_t received = 0;
+    bool ended = false;
+    run(client(kv.port(), mget_inline("big", 1000), &received, &ended));
+    CHECK(ended);
+    CHECK(received < 1024 * 1024);
+    // The server is fine and serves others.
+    auto r = shell(kv.cli() + "PING");
+    CHECK(r.output == "PONG\n");
+  }
+
+  TEST_CASE("kv: SET options may repeat but not conflict as in Redis 7.0") {
+    check_exchanges({
+        {"SET k v EX 10 EX 10", "+OK\r\n"},
+        {"SET k v EX abc EX 10", "+OK\r\n"},  // the last value counts
+        {"SET k v EX 10 EX abc", "-ERR value is not an integer or out of range\r\n"},
+        {"SET k v EX abc FOO", syntax_error},  // options first, the number after
+        {"SET k v EX 1 EX 0", invalid_expire},
+        {"SET k v EX 0 EX 1", "+OK\r\n"},
+        {"SET k v NX NX", "$-1\r\n"},
+        {"SET k v XX XX", "+OK\r\n"},
+        {"SET k v XX NX", syntax_error},
+        {"SET k v EX 10 PX 10", syntax_error},
+        {"SET k v EX 10 EXAT 10", syntax_error},
+        {"SET k v PXAT 10 EXAT 10", syntax_error},
+        {"SET k v PX 10 KEEPTTL", syntax_error},
+        {"SET k v KEEPTTL PXAT 5", syntax_error},
+        {"SET k v KEEPTTL EX 5", syntax_error},
+        {"SET k v KEEPTTL KEEPTTL", "+OK\r\n"},
+        {"SET k v GET EX", syntax_error},
+        {"SET k v ex 5 px", syntax_error},
+        {"SET k v EX 9223372036854775", invalid_expire},  // past int64 once now is added
+        {"SET e v EXAT 1", "+OK\r\n"},                    // in the past: gone at once
+        {"GET e", "$-1\r\n"},
+        {"SET e v EXAT 0", invalid_expire},
+        {"SET e v EXAT 9223372036854776", invalid_expire},
+        {"SET e v EXAT 9223372036854775", "+OK\r\n"},
+        {"GET e", "$1\r\nv\r\n"},
+        {"SET e v PXAT 9223372036854775807", "+OK\r\n"},
+        {"SET e v PXAT -1", invalid_expire},
+    });
+  }
+
+  TEST_CASE("kv: SET GET answers the old value and KEEPTTL keeps the deadline") {
+    check_exchanges({
+        {"SET g v GET", "$-1\r\n"},
+        {"SET g v2 get", "$1\r\nv\r\n"},
+        {"SET g v3 NX GET", "$2\r\nv2\r\n"},  // not set, and still the old value
+        {"GET g", "$2\r\nv2\r\n"},
+        {"SET h v XX GET", "$-1\r\n"},
+        {"GET h", "$-1\r\n"},
+        {"SET g v4 GET GET", "$2\r\nv2\r\n"},
+        {"GET g", "$2\r\nv4\r\n"},
+    });
+    kv::store db;
+    const auto deadline = kv::clock::now() + std::chrono::hours(1);
+    db.set("t", "v", kv::store::condition::always, deadline);
+    auto got = serve_script(db, {"SET t v2 KEEPTTL\r\nSET t v3 KEEPTTL GET\r\nGET t\r\n"});
+    CHECK(got.written == "+OK\r\n$2\r\nv2\r\n$2\r\nv3\r\n");
+    CHECK(db.deadline("t") == deadline);
+    serve_script(db, {"SET t v4\r\nSET fresh v KEEPTTL\r\n"});
+    CHECK(db.deadline("t") == kv::never);  // a SET without KEEPTTL drops the TTL
+    CHECK(db.deadline("fresh") == kv::never);
+    // PXAT: a Unix time, kept as the same distance from now on the steady clock.
+    const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    const auto at = "SET p v PXAT " + std::to_string(unix_ms + 3'600'000) + "\r\n";
+    got = serve_script(db, {at});
+    CHECK(got.written == "+OK\r\n");
+    const auto left = *db.deadline("p") - kv::clock::now();
+    CHECK(left > std::chrono::minutes(59));
+    CHECK(left <= std::chrono::minutes(60));
+  }
+
+  TEST_CASE("kv: COMMAND INFO answers redis-server 7.0's entries byte for byte") {
+    // Captured from redis-server 7.0.15.
+    check_exchanges({
+        {"COMMAND INFO get nope",
+         "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n"
+         "+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+acces"
+         "s\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$"
+         "5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec"
+         "\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n$"
+         "-1\r\n"},
+        {"command info SET",
+         "*1\r\n*10\r\n$3\r\nset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r\n*3\r"
+         "\n+@write\r\n+@string\r\n+@slow\r\n*0\r\n*1\r\n*8\r\n$5\r\nnotes\r\n$48\r\nRW and AC"
+         "CESS due to the optional `GET` argument\r\n$5\r\nflags\r\n*4\r\n+RW\r\n+access\r\n+u"
+         "pdate\r\n+variable_flags\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r"
+         "\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5"
+         "\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r"
+         "\nlimit\r\n:0\r\n*0\r\n"},
+        {"COMMAND INFO mset",
+         "*1\r\n*10\r\n$4\r\nmset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:-1\r\n:2\r\n*3"
+         "\r\n+@write\r\n+@string\r\n+@slow\r\n*2\r\n$26\r\nrequest_policy:multi_shard\r\n$29"
+         "\r\nresponse_policy:all_succeeded\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+OW\r\n+update"
+         "\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5"
+         "\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec"
+         "\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:2\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"},
+        {"COMMAND INFO quit",
+         "*1\r\n*10\r\n$4\r\nquit\r\n:-1\r\n*6\r\n+noscript\r\n+loading\r\n+stale\r\n+fast\r\n"
+         "+no_auth\r\n+allow_busy\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n*0\r\n*"
+         "0\r\n*0\r\n"},
+        {"COMMAND INFO config|get get|x",
+         "*2\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n"
+         "+stale\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n*0\r\n*0\r\n*0"
+         "\r\n$-1\r\n"},
+    });
+  }
+
+  TEST_CASE("kv: every command's COMMAND INFO starts with Redis 7.0's name arity flags keys") {
+    struct info {
+      std::string name;
+      int arity;
+      std::vector<std::string> flags;
+      int first, last, step;
+    };
+    const std::vector<info> redis{
+        {"get", 2, {"readonly", "fast"}, 1, 1, 1},
+        {"set", -3, {"write", "denyoom"}, 1, 1, 1},
+        {"incr", 2, {"write", "denyoom", "fast"}, 1, 1, 1},
+        {"decr", 2, {"write", "denyoom", "fast"}, 1, 1, 1},
+        {"mget", -2, {"readonly", "fast"}, 1, -1, 1},
+        {"mset", -3, {"write", "denyoom"}, 1, -1, 2},
+        {"del", -2, {"write"}, 1, -1, 1},
+        {"exists", -2, {"readonly", "fast"}, 1, -1, 1},
+        {"ping", -1, {"fast"}, 0, 0, 0},
+        {"echo", 2, {"loading", "stale", "fast"}, 0, 0, 0},
+        {"incrby", 3, {"write", "denyoom", "fast"}, 1, 1, 1},
+        {"decrby", 3, {"write", "denyoom", "fast"}, 1, 1, 1},
+        {"dbsize", 1, {"readonly", "fast"}, 0, 0, 0},
+        {"flushall", -1, {"write"}, 0, 0, 0},
+        {"command", -1, {"loading", "stale"}, 0, 0, 0},
+        {"config", -2, {}, 0, 0, 0},
+        {"quit", -1, {"noscript", "loading", "stale", "fast", "no_auth", "allow_busy"}, 0, 0, 0},
+    };
+    std::string all = "*" + std::to_string(redis.size()) + "\r\n";
+    for (const auto& c : redis) {
+      CAPTURE(c.name);
+      std::string want = "*10\r\n" + bulk(c.name) + ":" + std::to_string(c.arity) + "\r\n*" +
+                         std::to_string(c.flags.size()) + "\r\n";
+      for (const auto& f : c.flags)
+        want += "+" + f + "\r\n";
+      for (int k : {c.first, c.last, c.step})
+        want += ":" + std::to_string(k) + "\r\n";
+      kv::store db;
+      const auto got = serve_script(db, {"COMMAND INFO " + c.name + "\r\n"}).written;
+      CHECK(got.starts_with("*1\r\n" + want));
+      all += got.substr(4);
+    }
+    // COMMAND and COMMAND INFO without names: every command, in the same form.
+    kv::store db;
+    CHECK(serve_script(db, {"COMMAND\r\n"}).written == all);
+    CHECK(serve_script(db, {"COMMAND INFO\r\n"}).written == all);
+  }
+
+  TEST_CASE("kv: COMMAND subcommands check arity and COMMAND LIST filters as Redis does") {
+    check_exchanges({
+        {"COMMAND COUNT x", "-ERR wrong number of arguments for 'command|count' command\r\n"},
+        {"COMMAND COUNT", ":17\r\n"},
+        {"COMMAND FOO", "-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n"},
+        {"CONFIG GET", "-ERR wrong number of arguments for 'config|get' command\r\n"},
+        {"COMMAND LIST FILTERBY PATTERN conf*", "*2\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n"},
+        {"COMMAND LIST FILTERBY ACLCAT DANGEROUS", "*2\r\n$8\r\nflushall\r\n$10\r\nconfig|get\r\n"},
+        {"COMMAND LIST FILTERBY ACLCAT @dangerous", "*0\r\n"},
+        {"COMMAND LIST FILTERBY MODULE x", "*0\r\n"},
+        {"COMMAND LIST FILTERBY FOO x", syntax_error},
+        {"COMMAND LIST FILTERBY PATTERN", syntax_error},
+        {"COMMAND LIST x", syntax_error},
+    });
+    kv::store db;
+    const auto list = serve_script(db, {"COMMAND LIST\r\n"}).written;
+    CHECK(list.starts_with("*22\r\n$3\r\nget\r\n$3\r\nset\r\n"));  // 17 and 5 subcommands
+  }
+
+  TEST_CASE("kv: inline commands split on any whitespace and honour quotes as Redis does") {
+    check_exchanges({
+        {"PING\rPING", "$4\r\nPING\r\n"},
+        {"\vPING \f", "+PONG\r\n"},
+        {"PING\vx", "-ERR unknown command 'PING\vx', with args beginning with: \r\n"},
+        {"ECHO \"a\\x41\\n\"", "$3\r\naA\n\r\n"},
+        {"ECHO a\"b c\"", "$4\r\nab c\r\n"},
+        {"ECHO 'a\\'b'", "$3\r\na'b\r\n"},
+        {"SET \"k 1\" ''", "+OK\r\n"},
+        {"MGET 'k 1'", "*1\r\n$0\r\n\r\n"},
+    });
+    kv::store db;
+    auto got = serve_script(db, {"PING\r\nECHO \"abc\r\nPING\r\n"});
+    CHECK(got.written == "+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n");
   }
 
   TEST_CASE("kv: keys past their deadline are gone on access (lazy expiry)") {

@@ -1,8 +1,9 @@
-// Reliability and security promises (issue 8): hostile peers, connection floods, slow
+// Reliability and security promises: hostile peers, connection floods, slow
 // consumers, half-close, abrupt disconnects, graceful shutdown and load. Each test fails
 // if its promise breaks; docs/reliability.md lists them with the figures measured.
 #include "support.hpp"
 
+#include <coronet/json.hpp>
 #include <coronet/resp_codec.hpp>
 
 #include <asio/detached.hpp>

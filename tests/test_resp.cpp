@@ -117,7 +117,9 @@ const std::string sample_stream =
     "*2\r\n$4\r\nECHO\r\n$6\r\na\r\n\0bc\r\n"s
     "INLINE with LF only\n"
     "*-1\r\n"
-    "*3\r\n$4\r\nMSET\r\n$10\r\n0123456789\r\n$1\r\nx\r\n";
+    "*3\r\n$4\r\nMSET\r\n$10\r\n0123456789\r\n$1\r\nx\r\n"
+    "PING\rPING\r\n"
+    "ECHO \"a b\\x41\" 'c\\'d' e\"f g\"\r\n";
 
 const std::vector<args> sample_requests{
     {"GET", "k"},
@@ -131,6 +133,8 @@ const std::vector<args> sample_requests{
     {"INLINE", "with", "LF", "only"},
     {},
     {"MSET", "0123456789", "x"},
+    {"PING", "PING"},
+    {"ECHO", "a bA", "c'd", "ef g"},
 };
 
 std::string encoded(auto&& value) {
@@ -232,6 +236,48 @@ TEST_SUITE("resp") {
     resp_codec c;
     CHECK(decode_all(c, "\r\n \t \r\n*0\r\n*-1\r\n\n", got) == decode_status::need_more);
     CHECK(got == std::vector<args>(5));
+  }
+
+  TEST_CASE("resp: inline lines split on all whitespace as Redis's sdssplitargs does") {
+    std::vector<args> got;
+    resp_codec c;
+    // Any isspace() separates arguments; only space, tab, CR and LF end an unquoted one.
+    CHECK(decode_all(c, "PING\rPING\r\n\vPING\f \t\r\r\nA\vB \fC\n", got) ==
+          decode_status::need_more);
+    CHECK(got == std::vector<args>{{"PING", "PING"}, {"PING\f"}, {"A\vB", "C"}});
+  }
+
+  TEST_CASE("resp: quoted inline arguments are unescaped and unbalanced quotes refused") {
+    struct quoted_case {
+      std::string line;
+      args want;
+    };
+    const std::vector<quoted_case> good{
+        {R"(ECHO "a\x41\n")", {"ECHO", "aA\n"}},
+        {R"(ECHO "\a\b\t\r\q\"\\")", {"ECHO", "\a\b\t\rq\"\\"}},
+        {R"(ECHO "\x4" "\xZZ" "\X41" "\x4a")", {"ECHO", "x4", "xZZ", "X41", "J"}},
+        {R"(ECHO "\x00")", {"ECHO", "\0"s}},
+        {R"(ECHO 'a\nb' 'it\'s' '"')", {"ECHO", R"(a\nb)", "it's", "\""}},
+        {R"(ECHO "" '')", {"ECHO", "", ""}},
+        {"ECHO a\"b c\"\v'd'\t", {"ECHO", "ab c", "d"}},
+        {R"(ECHO a\b)", {"ECHO", R"(a\b)"}},  // outside quotes a backslash is a byte
+    };
+    for (const auto& g : good) {
+      CAPTURE(g.line);
+      std::vector<args> got;
+      resp_codec c;
+      const std::string in = g.line + "\r\nPING\r\n";
+      CHECK(decode_all(c, in, got) == decode_status::need_more);
+      CHECK(got == std::vector<args>{g.want, {"PING"}});
+    }
+    for (std::string bad : {R"(ECHO "abc)", R"(ECHO 'abc)", R"(ECHO "a"b)", R"(ECHO 'a'b)",
+                            R"(ECHO a'b'c)", R"(ECHO "a\")", R"(ECHO a\"b)", R"(ECHO "a\)"}) {
+      CAPTURE(bad);
+      auto d = decode_chunks({"PING\r\n" + bad + "\r\nPING\r\n"});
+      CHECK(d.requests == std::vector<args>{{"PING"}});
+      CHECK(d.error == errc::bad_message);
+      CHECK(d.detail == "unbalanced quotes in request");
+    }
   }
 
   TEST_CASE("resp: malformed requests are bad_message with Redis's wording") {

@@ -2,14 +2,21 @@
 // redis-benchmark and client libraries see a familiar server.
 //
 //   kv::execute(db, request, out)  runs one command, writing its reply through
-//                                  out.write(...) (a framed<resp_codec, S>, usually)
-//   kv::serve_framed(&f, &db)      the connection loop: read, execute, write; replies to
+//                                  out.write(...) (serve_framed passes a framed<> wrapped
+//                                  in a limited_output)
+//   kv::serve_framed(&f, &db, opt) the connection loop: read, execute, write; replies to
 //                                  a pipelined burst leave in one write
+//
+// SET lives in set_command.hpp, COMMAND and the command table in command_info.hpp, the
+// output limit in output_limit.hpp.
 //
 // Templates over the output and the stream so tests can drive them over an in-memory
 // stream and compare bytes; kv.cpp instantiates them for real connections.
 #pragma once
 
+#include "command_info.hpp"
+#include "output_limit.hpp"
+#include "set_command.hpp"
 #include "store.hpp"
 
 #include <coronet/errc.hpp>
@@ -18,6 +25,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <limits>
@@ -31,9 +39,6 @@ namespace resp = coronet::resp;
 
 enum class outcome { proceed, close };  // close: QUIT, reply and end the connection
 
-// Redis's glob (`*`, `?`, `[abc]`, `[a-z]`, `\x`), case-insensitive, for CONFIG GET.
-bool glob_match(std::string_view pattern, std::string_view text) noexcept;
-
 // The CONFIG GET table: what redis-benchmark and redis-cli ask for at startup.
 struct config_entry {
   std::string_view name, value;
@@ -46,14 +51,6 @@ namespace detail {
 // 'a' 'b' `; CR and LF become spaces, as Redis does, so a hostile name cannot end the
 // reply early.
 std::string unknown_command_message(const resp::request& req);
-std::string arity_message(std::string_view name);
-std::string unknown_subcommand_message(std::string_view sub, std::string_view command);
-
-template <typename Out>
-void arity_error(Out& out, std::string_view name) {
-  const auto text = arity_message(name);
-  out.write(resp::error{text});
-}
 
 template <typename Out>
 void not_integer(Out& out) {
@@ -87,50 +84,6 @@ void cmd_get(store& db, const resp::request& req, Out& out) {
     else
       out.write(resp::null);
   });
-}
-
-// SET key value [NX|XX] [EX seconds|PX milliseconds|KEEPTTL]
-template <typename Out>
-void cmd_set(store& db, const resp::request& req, Out& out) {
-  auto when = store::condition::always;
-  std::int64_t ttl_ms = -1;
-  bool has_ttl = false;
-  for (std::size_t i = 3; i < req.size(); ++i) {
-    const auto opt = req[i];
-    if (resp::iequals(opt, "NX") && when != store::condition::if_present) {
-      when = store::condition::if_absent;
-    } else if (resp::iequals(opt, "XX") && when != store::condition::if_absent) {
-      when = store::condition::if_present;
-    } else if ((resp::iequals(opt, "EX") || resp::iequals(opt, "PX")) && !has_ttl &&
-               i + 1 < req.size()) {
-      std::int64_t n = 0;
-      if (!parse_int64(req[++i], n)) return not_integer(out);
-      const std::int64_t scale = resp::iequals(opt, "EX") ? 1000 : 1;
-      if (n <= 0 || n > std::numeric_limits<std::int64_t>::max() / scale)
-        return out.write(resp::error{"ERR invalid expire time in 'set' command"});
-      ttl_ms = n * scale;
-      has_ttl = true;
-    } else {
-      return out.write(resp::error{"ERR syntax error"});
-    }
-  }
-  auto expires = never;
-  if (has_ttl) {
-    // Redis refuses a deadline past the int64 range of Unix milliseconds.
-    const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-    if (ttl_ms > std::numeric_limits<std::int64_t>::max() - unix_ms)
-      return out.write(resp::error{"ERR invalid expire time in 'set' command"});
-    // Deadlines past the steady clock's range (~292 years of nanoseconds) mean "never".
-    const auto now = clock::now();
-    const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(never - now).count();
-    if (ttl_ms < room) expires = now + std::chrono::milliseconds(ttl_ms);
-  }
-  if (db.set(req[1], req[2], when, expires))
-    out.write(resp::simple{"OK"});
-  else
-    out.write(resp::null);
 }
 
 template <typename Out>
@@ -209,32 +162,10 @@ void cmd_quit(store&, const resp::request&, Out& out) {
   out.write(resp::simple{"OK"});
 }
 
-inline constexpr std::size_t command_total = 17;  // the size of the table below
-
-// Minimal: enough for clients that probe it. `COMMAND` and `COMMAND DOCS|INFO|LIST`
-// answer an empty array (redis-cli then just shows no hints), `COMMAND COUNT` the
-// number of commands this server knows.
-template <typename Out>
-void cmd_command(store&, const resp::request& req, Out& out) {
-  if (req.size() == 1) return out.write(resp::array_header{0});
-  const auto sub = req[1];
-  if (resp::iequals(sub, "COUNT"))
-    return out.write(resp::integer{static_cast<std::int64_t>(command_total)});
-  if (resp::iequals(sub, "DOCS") || resp::iequals(sub, "INFO") || resp::iequals(sub, "LIST"))
-    return out.write(resp::array_header{0});
-  const auto text = unknown_subcommand_message(sub, "COMMAND");
-  out.write(resp::error{text});
-}
-
 // CONFIG GET pattern [pattern ...]: name/value pairs, each parameter once.
 template <typename Out>
 void cmd_config(store&, const resp::request& req, Out& out) {
-  const auto sub = req[1];
-  if (!resp::iequals(sub, "GET")) {
-    const auto text = unknown_subcommand_message(sub, "CONFIG");
-    return out.write(resp::error{text});
-  }
-  if (req.size() < 3) return arity_error(out, "config|get");
+  if (subcommand_or_error(req, "CONFIG", out) == nullptr) return;  // GET is the only one
   std::array<bool, config_table.size()> hit{};
   std::size_t hits = 0;
   for (auto pattern : args_from(req, 2))
@@ -273,33 +204,39 @@ void cmd_decrby(store& db, const resp::request& req, Out& out) {
 
 template <typename Out>
 struct command_spec {
-  std::string_view name;  // lower case, as Redis names commands in its errors
-  int arity;              // Redis's convention: n exactly, -n at least n (name included)
+  std::string_view name;  // the same as command_table's at the same index
   void (*run)(store&, const resp::request&, Out&);
   outcome then = outcome::proceed;
 };
 
-// Most frequent first: the lookup is a linear scan comparing lengths before letters.
+// command_table's order (names, arities and the rest are there).
 template <typename Out>
-inline constexpr std::array<command_spec<Out>, command_total> commands{{
-    {"get", 2, cmd_get<Out>},
-    {"set", -3, cmd_set<Out>},
-    {"incr", 2, cmd_incr<Out>},
-    {"decr", 2, cmd_decr<Out>},
-    {"mget", -2, cmd_mget<Out>},
-    {"mset", -3, cmd_mset<Out>},
-    {"del", -2, cmd_del<Out>},
-    {"exists", -2, cmd_exists<Out>},
-    {"ping", -1, cmd_ping<Out>},
-    {"echo", 2, cmd_echo<Out>},
-    {"incrby", 3, cmd_incrby<Out>},
-    {"decrby", 3, cmd_decrby<Out>},
-    {"dbsize", 1, cmd_dbsize<Out>},
-    {"flushall", -1, cmd_flushall<Out>},
-    {"command", -1, cmd_command<Out>},
-    {"config", -2, cmd_config<Out>},
-    {"quit", -1, cmd_quit<Out>, outcome::close},
+inline constexpr std::array<command_spec<Out>, command_table.size()> commands{{
+    {"get", cmd_get<Out>},
+    {"set", cmd_set<Out>},
+    {"incr", cmd_incr<Out>},
+    {"decr", cmd_decr<Out>},
+    {"mget", cmd_mget<Out>},
+    {"mset", cmd_mset<Out>},
+    {"del", cmd_del<Out>},
+    {"exists", cmd_exists<Out>},
+    {"ping", cmd_ping<Out>},
+    {"echo", cmd_echo<Out>},
+    {"incrby", cmd_incrby<Out>},
+    {"decrby", cmd_decrby<Out>},
+    {"dbsize", cmd_dbsize<Out>},
+    {"flushall", cmd_flushall<Out>},
+    {"command", cmd_command<Out>},
+    {"config", cmd_config<Out>},
+    {"quit", cmd_quit<Out>, outcome::close},
 }};
+
+template <typename Out>
+constexpr bool commands_match_table() {
+  for (std::size_t i = 0; i < command_table.size(); ++i)
+    if (commands<Out>[i].name != command_table[i].name) return false;
+  return true;
+}
 
 }  // namespace detail
 
@@ -307,14 +244,16 @@ inline constexpr std::array<command_spec<Out>, command_total> commands{{
 // not be empty.
 template <typename Out>
 outcome execute(store& db, const resp::request& req, Out& out) {
+  static_assert(detail::commands_match_table<Out>());
   const auto name = req.name();
-  for (const auto& spec : detail::commands<Out>) {
-    if (spec.name.size() != name.size() || !resp::iequals(spec.name, name)) continue;
-    const auto argc = static_cast<int>(std::min<std::size_t>(req.size(), 1 << 30));
-    if (spec.arity > 0 ? argc != spec.arity : argc < -spec.arity) {
-      detail::arity_error(out, spec.name);
+  for (std::size_t i = 0; i < detail::command_table.size(); ++i) {
+    const auto& meta = detail::command_table[i];
+    if (meta.name.size() != name.size() || !resp::iequals(meta.name, name)) continue;
+    if (!detail::arity_fits(meta.arity, req.size())) {
+      detail::arity_error(out, meta.name);
       return outcome::proceed;
     }
+    const auto& spec = detail::commands<Out>[i];
     spec.run(db, req, out);
     return spec.then;
   }
@@ -326,21 +265,36 @@ outcome execute(store& db, const resp::request& req, Out& out) {
 // Replies buffered beyond this are sent before the next command runs: a pipelined
 // burst of small requests for large values (16 KiB of `GET big`) must not turn into
 // gigabytes of pending output, and a peer that does not read then stalls its own
-// connection instead of growing the server.
+// connection instead of growing the server. Within one command, options::max_output
+// bounds the reply (output_limit.hpp).
 inline constexpr std::size_t max_unflushed_replies = 256 * 1024;
 
 // Serves one connection until EOF, QUIT, or a protocol error (answered with Redis's
 // `-ERR Protocol error: ...`, after the replies owed to earlier requests, then closed).
+// A command whose reply would take the queued output past opt.max_output ends the
+// connection at once: that reply is not sent, nor any still queued (output_limit.hpp).
 template <typename Stream>
-asio::awaitable<void> serve_framed(coronet::framed<coronet::resp_codec, Stream>* f, store* db) {
+asio::awaitable<void> serve_framed(coronet::framed<coronet::resp_codec, Stream>* f, store* db,
+                                   options opt = {}) {
+  // Flushing at half the limit at the latest leaves every reply up to half of it room,
+  // however small the limit: replies merely waiting for the batch to end never count
+  // against a client.
+  const std::size_t flush_above = std::min(max_unflushed_replies, opt.max_output / 2);
   try {
     while (auto req = co_await f->read()) {
       if (req->empty()) continue;  // blank line, `*0`: Redis ignores them too
-      if (execute(*db, *req, *f) == outcome::close) {
+      limited_output out{*f, opt.max_output};
+      const auto then = execute(*db, *req, out);
+      if (out.exceeded()) {
+        log_output_limit(req->name(), opt.max_output);
+        f->close();
+        co_return;
+      }
+      if (then == outcome::close) {
         co_await f->flush();
         co_return;
       }
-      if (f->queued_bytes() > max_unflushed_replies) co_await f->flush();
+      if (f->queued_bytes() > flush_above) co_await f->flush();
     }
     co_return;
   } catch (const std::system_error& e) {

@@ -2,12 +2,22 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iostream>
+#include <string>
 
 namespace kv {
 
-asio::awaitable<void> serve(coronet::connection conn, store* db) {
+asio::awaitable<void> serve(coronet::connection conn, store* db, options opt) {
   coronet::framed<coronet::resp_codec, coronet::connection> f{std::move(conn)};
-  co_await serve_framed(&f, db);
+  co_await serve_framed(&f, db, opt);
+}
+
+void log_output_limit(std::string_view command, std::size_t max_output) {
+  std::string name;
+  for (char c : command.substr(0, 64))  // the peer chose it: no control characters
+    name.push_back(std::isprint(static_cast<unsigned char>(c)) != 0 ? c : '?');
+  std::cerr << "kv: closed a client: the reply to '" << name << "' passed max_output ("
+            << max_output << " bytes)\n";
 }
 
 bool glob_match(std::string_view p, std::string_view s) noexcept {

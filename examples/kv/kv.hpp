@@ -7,6 +7,7 @@
 #pragma once
 
 #include "commands.hpp"
+#include "output_limit.hpp"
 #include "store.hpp"
 
 #include <coronet/connection.hpp>
@@ -17,6 +18,6 @@ namespace kv {
 
 // Serves one client connection against `db` (which must outlive it). Safe to run on
 // many threads at once: the store does its own locking.
-asio::awaitable<void> serve(coronet::connection conn, store* db);
+asio::awaitable<void> serve(coronet::connection conn, store* db, options opt = {});
 
 }  // namespace kv

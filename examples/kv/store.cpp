@@ -49,14 +49,15 @@ void store::assign(shard& s, std::string_view key, std::string_view value,
 
 bool store::set(std::string_view key, std::string_view value, condition when,
                 clock::time_point expires) {
+  return set_with(key, value, when, expires, false, [](std::optional<std::string_view>) {});
+}
+
+std::optional<clock::time_point> store::deadline(std::string_view key) {
   auto& s = shard_of(key);
   std::lock_guard lock{s.mutex};
-  if (when != condition::always) {
-    const bool present = find_live(s, key) != s.map.end();
-    if (present != (when == condition::if_present)) return false;
-  }
-  assign(s, key, value, expires);
-  return true;
+  auto it = find_live(s, key);
+  if (it == s.map.end()) return std::nullopt;
+  return it->second.expires;
 }
 
 bool store::erase(std::string_view key) {

@@ -63,6 +63,34 @@ class store {
   // value replaces any TTL with `expires` (kv::never: none).
   bool set(std::string_view key, std::string_view value, condition when = condition::always,
            clock::time_point expires = never);
+
+  // SET in full. As set(), but with `keep_ttl` a live key keeps its deadline (KEEPTTL),
+  // and seen(std::optional<std::string_view>) is first called with the key's live value
+  // (nullopt if none) under the shard lock, whether or not `when` lets the SET happen
+  // (SET ... GET). One lookup, and the read and the write are one atomic step.
+  template <typename F>
+  bool set_with(std::string_view key, std::string_view value, condition when,
+                clock::time_point expires, bool keep_ttl, F&& seen) {
+    auto& s = shard_of(key);
+    std::lock_guard lock{s.mutex};
+    auto it = find_live(s, key);
+    const bool present = it != s.map.end();
+    if (present)
+      std::forward<F>(seen)(std::optional<std::string_view>{it->second.value});
+    else
+      std::forward<F>(seen)(std::optional<std::string_view>{});
+    if (when != condition::always && present != (when == condition::if_present)) return false;
+    if (!present) {
+      s.map.emplace(std::string{key}, entry{std::string{value}, expires});
+    } else {
+      it->second.value.assign(value);  // reuses the old value's capacity
+      if (!keep_ttl) it->second.expires = expires;
+    }
+    return true;
+  }
+
+  // The key's deadline (kv::never: no TTL), or nullopt if it is absent or expired.
+  std::optional<clock::time_point> deadline(std::string_view key);
   bool erase(std::string_view key);
   bool contains(std::string_view key);
   // INCRBY: a missing key counts as 0; the TTL is kept.

@@ -1,4 +1,7 @@
-// Umbrella header: everything a coronet user needs.
+// Umbrella header of coronet's core and framing layers: servers, connections, clients,
+// timeouts, errors, codecs, framed<> and outboxes. Links against coronet::coronet.
+// JSON messages and JSON-RPC are a layer of their own: <coronet/json.hpp>, target
+// coronet::json (the only part that needs nlohmann_json).
 #pragma once
 
 #include "coronet/codec.hpp"
@@ -7,10 +10,8 @@
 #include "coronet/errc.hpp"
 #include "coronet/framed.hpp"
 #include "coronet/framed_options.hpp"
-#include "coronet/json_channel.hpp"
 #include "coronet/length_prefixed_codec.hpp"
 #include "coronet/line_codec.hpp"
 #include "coronet/outbox.hpp"
-#include "coronet/rpc.hpp"
 #include "coronet/server.hpp"
 #include "coronet/timeout.hpp"

@@ -24,9 +24,14 @@
 // a larger table is given back after its request) allocates nothing. A request
 // may be empty (a blank inline line, `*0` or `*-1`; Redis ignores those): skip it.
 //
-// Inline commands are split on spaces and tabs; Redis's quoting ("a b", '\x00') is not
-// supported, as it would need unescaping, i.e. copies. Multibulk input is stricter than
-// Redis: the CRLF after each bulk payload is checked, not skipped.
+// Inline commands are split as Redis splits them (sdssplitargs): arguments are separated
+// by whitespace, and "double quotes" (with \n \r \t \b \a \xHH and \<any> escapes) or
+// 'single quotes' (only \' escaped) group an argument; an unterminated quote, or a closing
+// quote not followed by whitespace, is `unbalanced quotes in request` (bad_message). A
+// line without quotes is split in place (views into the read buffer); only a line with
+// quotes is unescaped, into a buffer the codec owns (valid, like any frame, until the
+// next decode). Multibulk input is stricter than Redis: the CRLF after each bulk payload
+// is checked, not skipped.
 //
 // Security: the limits below bound what one peer can make the server buffer or
 // allocate, and each is checked as soon as the bytes that break it arrive, never after
@@ -225,6 +230,7 @@ class resp_codec {
         std::vector<resp::detail::slice>{}.swap(slices_);
         slices_.reserve(initial_slices);
       }
+      if (unquoted_.capacity() > keep_unquoted) std::string{}.swap(unquoted_);  // likewise
       slices_.clear();
       if (in[0] != '*') {
         state_ = state::in_inline;
@@ -318,6 +324,7 @@ class resp_codec {
   static constexpr std::size_t no_bulk = static_cast<std::size_t>(-1);
   static constexpr std::size_t initial_slices = 16;
   static constexpr std::size_t keep_slices = 1024;
+  static constexpr std::size_t keep_unquoted = 1024;
   // `*` or `$`, at most 20 characters of number, CRLF: anything longer is not a header.
   static constexpr std::size_t max_header = 24;
 
@@ -335,9 +342,9 @@ class resp_codec {
     bulk_size_ = no_bulk;
   }
 
-  decode_result<resp::request> ready(std::span<const char> in, std::size_t consumed) {
+  decode_result<resp::request> ready(const char* base, std::size_t consumed) {
     reset();
-    return decode_result<resp::request>::ready({in.data(), slices_}, consumed);
+    return decode_result<resp::request>::ready({base, slices_}, consumed);
   }
 
   decode_result<resp::request> decode_inline(std::span<const char> in) {
@@ -358,18 +365,78 @@ class resp_codec {
     std::size_t len = end;
     if (len > 0 && in[len - 1] == '\r') --len;
     if (len > options_.max_inline) return fail(errc::frame_too_large, "too big inline request");
+    const std::string_view line{in.data(), len};
+    if (line.find_first_of("\"'") != std::string_view::npos) return decode_quoted(line, end + 1);
     for (std::size_t i = 0; i < len;) {
-      while (i < len && is_blank(in[i]))
+      while (i < len && is_space(in[i]))
         ++i;
       const std::size_t start = i;
-      while (i < len && !is_blank(in[i]))
+      while (i < len && !ends_argument(in[i]))
         ++i;
       if (i == start) break;
       if (slices_.size() == options_.max_arguments)
         return fail(errc::frame_too_large, "too many arguments");
       slices_.push_back({start, i - start});
     }
-    return ready(in, end + 1);
+    return ready(in.data(), end + 1);
+  }
+
+  // An inline line with quotes, split and unescaped as Redis's sdssplitargs does it, into
+  // unquoted_ (the request's arguments then point there).
+  decode_result<resp::request> decode_quoted(std::string_view line, std::size_t consumed) {
+    unquoted_.clear();
+    const auto unbalanced = [this] {
+      return fail(errc::bad_message, "unbalanced quotes in request");
+    };
+    for (std::size_t i = 0; i < line.size();) {
+      while (i < line.size() && is_space(line[i]))
+        ++i;
+      if (i == line.size()) break;
+      if (slices_.size() == options_.max_arguments)
+        return fail(errc::frame_too_large, "too many arguments");
+      const std::size_t start = unquoted_.size();
+      char quote = 0;  // the quote we are inside, if any
+      for (;; ++i) {
+        if (i == line.size()) {
+          if (quote != 0) return unbalanced();
+          break;
+        }
+        const char c = line[i];
+        if (quote == 0) {
+          if (ends_argument(c)) break;
+          if (c == '"' || c == '\'') {
+            quote = c;
+          } else {
+            unquoted_.push_back(c);
+          }
+          continue;
+        }
+        if (c == quote) {  // a closing quote ends the argument, and must end a word
+          if (i + 1 < line.size() && !is_space(line[i + 1])) return unbalanced();
+          ++i;
+          break;
+        }
+        if (c == '\\' && i + 1 < line.size()) {
+          if (quote == '\'') {
+            if (line[i + 1] == '\'') ++i;  // only \' is an escape in single quotes
+            unquoted_.push_back(line[i]);
+            continue;
+          }
+          if (line[i + 1] == 'x' && i + 3 < line.size() && is_hex(line[i + 2]) &&
+              is_hex(line[i + 3])) {
+            unquoted_.push_back(
+                static_cast<char>(hex_value(line[i + 2]) * 16 + hex_value(line[i + 3])));
+            i += 3;
+            continue;
+          }
+          unquoted_.push_back(unescape(line[++i]));
+          continue;
+        }
+        unquoted_.push_back(c);
+      }
+      slices_.push_back({start, unquoted_.size() - start});
+    }
+    return ready(unquoted_.data(), consumed);
   }
 
   decode_result<resp::request> decode_multibulk(std::span<const char> in) {
@@ -410,7 +477,7 @@ class resp_codec {
       bulk_size_ = no_bulk;
       --remaining_;
     }
-    return ready(in, pos_);
+    return ready(in.data(), pos_);
   }
 
   // Parses `<prefix><integer>\r\n` at `at` (the prefix is already checked): Redis's
@@ -439,7 +506,36 @@ class resp_codec {
     return ec == std::errc{} && p == s.data() + s.size();
   }
 
-  static bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+  // Redis's inline splitting: whitespace in the C locale's isspace() sense separates
+  // arguments, but only space, tab, CR and LF end an unquoted one (so `a\vb` is one
+  // argument and `\va` is `a`), exactly as sdssplitargs behaves.
+  static bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  }
+  static bool ends_argument(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  }
+  static bool is_hex(char c) noexcept {
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+  }
+  static int hex_value(char c) noexcept { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+  // The character after a backslash inside double quotes.
+  static char unescape(char c) noexcept {
+    switch (c) {
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
+      case 'b':
+        return '\b';
+      case 'a':
+        return '\a';
+      default:
+        return c;
+    }
+  }
 
   static void line(char prefix, std::string_view text, std::string& out) {
     if (text.find_first_of("\r\n") != std::string_view::npos)
@@ -468,6 +564,7 @@ class resp_codec {
   // Offsets rather than string_views: the read buffer may move (grow, compact) while a
   // request is incomplete; offsets from the request's start stay true.
   std::vector<resp::detail::slice> slices_;
+  std::string unquoted_;  // the arguments of an inline line with quotes, unescaped
   std::string_view detail_;
   std::string detail_buf_;
 };
