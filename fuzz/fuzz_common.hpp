@@ -74,12 +74,12 @@ auto decode_stream(Codec codec, std::string_view stream, const std::vector<std::
     for (;;) {
       if (buf.empty()) break;
       auto r = codec.decode(std::span<const char>{buf.data(), buf.size()});
-      if (r.status == decode_status::error) {
+      if (r.status == decode_status::fail) {
         check(static_cast<bool>(r.error), "error result without an error code");
         out.error = r.error;
         return out;
       }
-      if (r.status == decode_status::need_more) {
+      if (r.status == decode_status::more) {
         // framed<> grows its buffer for more only up to max_buffered(): a decoder that
         // asks for more past that would let a peer make the server buffer without bound.
         check(buf.size() < limit, "need_more with max_buffered() bytes already buffered");

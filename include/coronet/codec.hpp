@@ -36,24 +36,26 @@
 
 namespace coronet {
 
-enum class decode_status { ready, need_more, error };
+// What a decoder answers; the names match decode_result's factories. need_more and
+// error are the earlier names, kept as aliases.
+enum class decode_status { ready, more, fail, need_more = more, error = fail };
 
 template <typename Frame>
 struct decode_result {
-  decode_status status = decode_status::need_more;
+  decode_status status = decode_status::more;
   Frame frame{};
   std::size_t consumed = 0;  // ready: bytes of input the frame used, framing included
-  std::size_t needed = 0;    // need_more: total bytes the frame needs, 0 if unknown
-  std::error_code error{};   // error: why
+  std::size_t needed = 0;    // more: total bytes the frame needs, 0 if unknown
+  std::error_code error{};   // fail: why
 
   static decode_result ready(Frame f, std::size_t consumed) {
     return {decode_status::ready, std::move(f), consumed, 0, {}};
   }
   static decode_result more(std::size_t needed = 0) {
-    return {decode_status::need_more, Frame{}, 0, needed, {}};
+    return {decode_status::more, Frame{}, 0, needed, {}};
   }
   static decode_result fail(std::error_code ec) {
-    return {decode_status::error, Frame{}, 0, 0, ec};
+    return {decode_status::fail, Frame{}, 0, 0, ec};
   }
 };
 

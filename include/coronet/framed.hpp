@@ -1,7 +1,7 @@
 // coronet::framed<Codec, Stream>: frames over any Asio async stream.
 //
 //   asio::awaitable<void> echo_lines(coronet::connection conn) {
-//     coronet::framed<coronet::line_codec, coronet::connection> lines{std::move(conn)};
+//     coronet::framed lines{std::move(conn), coronet::line_codec{}};
 //     while (auto line = co_await lines.read())   // std::nullopt at a clean EOF
 //       lines.write(*line);                        // buffered; sent before the next wait
 //   }
@@ -32,6 +32,7 @@
 #pragma once
 
 #include "coronet/codec.hpp"
+#include "coronet/connection.hpp"
 #include "coronet/detail/framed_state.hpp"
 #include "coronet/errc.hpp"
 #include "coronet/outbox.hpp"
@@ -44,7 +45,10 @@
 
 namespace coronet {
 
-template <decoder Codec, typename Stream>
+// Stream defaults to coronet::connection; with a codec argument both are deduced:
+//   coronet::framed lines{std::move(conn), coronet::line_codec{}};
+//   coronet::framed<coronet::line_codec> lines{std::move(conn)};   // the same
+template <decoder Codec, typename Stream = connection>
 class framed {
   using state_type = detail::framed_state<Codec, Stream>;
 
@@ -72,6 +76,8 @@ class framed {
   // The next frame, or std::nullopt at a clean EOF between frames (pending output has
   // been flushed by then). The frame stays valid until the next read().
   asio::awaitable<std::optional<frame_type>> read() { return state_type::read(state_); }
+  // The same as read(), under json_channel's older name for it.
+  asio::awaitable<std::optional<frame_type>> receive() { return read(); }
 
   // Encodes `frame` into the output buffer; nothing is sent until flush(), read() or
   // the outbox's writer does it. Not bounded: for replies to requests just read.
@@ -119,5 +125,10 @@ class framed {
  private:
   std::shared_ptr<state_type> state_;
 };
+
+template <typename Stream, decoder Codec>
+framed(Stream, Codec) -> framed<Codec, Stream>;
+template <typename Stream, decoder Codec>
+framed(Stream, Codec, framed_options) -> framed<Codec, Stream>;
 
 }  // namespace coronet

@@ -5,7 +5,7 @@
 //     for (;;) {
 //       std::optional<nlohmann::json> msg;
 //       try {
-//         msg = co_await ch.receive();                       // std::nullopt at clean EOF
+//         msg = co_await ch.read();                          // std::nullopt at clean EOF
 //       } catch (const coronet::message_error& e) {          // not JSON: say so, go on
 //         ch.write(nlohmann::json{{"error", e.what()}});
 //         continue;
@@ -15,7 +15,8 @@
 //     }
 //   }
 //
-// Typed messages: receive<T>() converts with the user's from_json; write/send accept a
+// Reading is read(), as on framed<>; receive() is the same call under its earlier name.
+// Typed messages: read<T>() converts with the user's from_json; write/send accept a
 // nlohmann::json or any T with to_json. Serialization is compact (one line per message
 // with the default line_codec) and replaces invalid UTF-8 rather than throwing.
 //
@@ -122,7 +123,7 @@ class json_channel {
 
   // The next message, or std::nullopt at a clean EOF. Throws message_error for a frame
   // that is not JSON (the channel stays usable), std::system_error for stream errors.
-  asio::awaitable<std::optional<nlohmann::json>> receive() {
+  asio::awaitable<std::optional<nlohmann::json>> read() {
     auto frame = co_await frames_.read();
     if (!frame) co_return std::nullopt;
     co_return parse_message(std::string_view{*frame}, options_.max_depth);
@@ -131,8 +132,8 @@ class json_channel {
   // The next message converted with from_json. A message that parses but does not
   // convert throws message_error too.
   template <typename T>
-  asio::awaitable<std::optional<T>> receive() {
-    auto value = co_await receive();
+  asio::awaitable<std::optional<T>> read() {
+    auto value = co_await read();
     if (!value) co_return std::nullopt;
     try {
       co_return value->template get<T>();
@@ -141,7 +142,14 @@ class json_channel {
     }
   }
 
-  // Buffers a message; it is sent by flush() or before the next receive() waits.
+  // Earlier names of read() and read<T>(), kept as aliases.
+  asio::awaitable<std::optional<nlohmann::json>> receive() { return read(); }
+  template <typename T>
+  asio::awaitable<std::optional<T>> receive() {
+    return read<T>();
+  }
+
+  // Buffers a message; it is sent by flush() or before the next read() waits.
   template <typename T>
   void write(const T& value) {
     std::string text;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "coronet/codec.hpp"
+#include "coronet/connection.hpp"
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/framed_state.hpp"
 #include "coronet/errc.hpp"
@@ -31,7 +32,7 @@
 
 namespace coronet {
 
-template <decoder Codec, typename Stream>
+template <decoder Codec, typename Stream = connection>
 class outbox {
   using state_type = detail::framed_state<Codec, Stream>;
 

@@ -1,7 +1,8 @@
-// Umbrella header for coronet's JSON-RPC 2.0 layer: rpc::server, rpc::client,
-// rpc::error. See docs/rpc.md.
+// Umbrella header for coronet's JSON-RPC 2.0 layer: rpc::router (alias rpc::server),
+// rpc::client, rpc::error. See docs/rpc.md.
 #pragma once
 
 #include "coronet/rpc/client.hpp"
 #include "coronet/rpc/error.hpp"
+#include "coronet/rpc/router.hpp"
 #include "coronet/rpc/server.hpp"

@@ -52,22 +52,12 @@ result to_result(json response) {
   return result{error{internal_error, "malformed response: neither result nor error", response}};
 }
 
-void pending_call::wake() noexcept {
-  try {
-    timer.cancel();
-  } catch (...) {  // reactor failures only; nothing to do about them
-  }
-}
-
 asio::awaitable<json> await_response(std::shared_ptr<pending_call> call) {
   while (!call->done()) {
-    auto [ec] = co_await call->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    if (call->done()) break;
-    if (!ec) throw_error(errc::timed_out, "rpc::client: no response within the timeout");
-    // Aborted but not completed: the caller's own cancellation.
-    auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none)
-      throw std::system_error(asio::error::operation_aborted, "rpc::client: call cancelled");
+    // Throws operation_aborted when the caller itself is cancelled.
+    const bool woken = co_await call->wake.wait_until(call->deadline);
+    if (!woken && !call->done())
+      throw_error(errc::timed_out, "rpc::client: no response within the timeout");
   }
   if (call->failure) std::rethrow_exception(call->failure);
   co_return std::move(*call->response);

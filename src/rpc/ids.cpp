@@ -5,7 +5,7 @@
 // like 184467440737095516160 (past 64 bits) would come back as 1.844674407370955e+20,
 // and -0 as 0. Such an id is therefore kept as its text (a json binary value, which no
 // parsed JSON can produce) and written back verbatim.
-#include "coronet/rpc/server.hpp"
+#include "coronet/rpc/detail/protocol.hpp"
 
 #include <string>
 #include <string_view>

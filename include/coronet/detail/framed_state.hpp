@@ -8,6 +8,8 @@
 #include "coronet/codec.hpp"
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/read_buffer.hpp"
+#include "coronet/detail/scope_exit.hpp"
+#include "coronet/detail/wakeup.hpp"
 #include "coronet/detail/write_all.hpp"
 #include "coronet/errc.hpp"
 #include "coronet/framed_options.hpp"
@@ -16,8 +18,6 @@
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/socket_base.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -50,7 +50,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       : stream(std::move(s)),
         codec(std::move(c)),
         options(o),
-        signal(stream.get_executor(), clock::time_point::max()) {}
+        wake(stream.get_executor()) {}
 
   Stream stream;
   Codec codec;
@@ -70,8 +70,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   std::error_code write_error;
   std::atomic<bool> dead{false};       // closed or failed: refuse new output
   std::atomic<std::size_t> queued{0};  // pending + inflight + posted from other threads
-  asio::steady_timer signal;           // cancelled after each write: wakes waiters
-  std::size_t waiters = 0;             // coroutines in wait_signal()
+  wakeup wake;                         // notified after each write
   std::size_t write_count = 0;
 
   std::size_t max_read_buffer() const noexcept {
@@ -99,7 +98,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
           s.frame_started.reset();
           co_return std::optional<frame_type>{std::move(r.frame)};
         }
-        if (r.status == decode_status::error) throw_error(r.error, "decode");
+        if (r.status == decode_status::fail) throw_error(r.error, "decode");
         needed = r.needed;
         if (needed > s.max_read_buffer()) throw_error(errc::frame_too_large, "decode");
       }
@@ -111,7 +110,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
             s.consume_next = r.consumed;
             co_return std::optional<frame_type>{std::move(r.frame)};
           }
-          if (r.status == decode_status::error) throw_error(r.error, "decode");
+          if (r.status == decode_status::fail) throw_error(r.error, "decode");
         }
         throw_error(errc::truncated_frame, "decode");
       }
@@ -120,7 +119,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       // rather than a co_await of write_loop(): each coroutine layer is a frame
       // allocated per message (docs/benchmarks.md).
       if (!s.pending.empty() && !s.writing) {
-        writing_scope writer{s};
+        auto writer = s.writing_scope();
         while (s.next_write()) {
           auto [ec, n] = co_await async_write_all(s.stream, asio::buffer(s.inflight),
                                                   as_tuple(asio::use_awaitable));
@@ -221,7 +220,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         co_await write_loop(self);
         continue;
       }
-      co_await s.wait_signal();
+      co_await s.wake.wait();
     }
   }
 
@@ -230,7 +229,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     auto& s = *self;
     while (s.queued.load(std::memory_order_relaxed) >= s.options.high_water_mark && !s.dead &&
            !s.write_error)
-      co_await s.wait_signal();
+      co_await s.wake.wait();
     if (s.write_error) throw_error(s.write_error, "write");
     if (s.dead) throw_error(errc::connection_closed, "write");
     if constexpr (gather_encoder_for<Codec, T>) {
@@ -253,7 +252,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     using asio::experimental::as_tuple;
     auto& s = *self;
     {
-      writing_scope writer{s};
+      auto writer = s.writing_scope();
       std::string trailer;
       const std::size_t before = s.pending.size();
       s.codec.encode_header(frame, s.pending);
@@ -278,7 +277,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   static asio::awaitable<void> write_loop(std::shared_ptr<framed_state> self) {
     using asio::experimental::as_tuple;
     auto& s = *self;
-    writing_scope writer{s};
+    auto writer = s.writing_scope();
     while (s.next_write()) {
       auto [ec, n] = co_await async_write_all(s.stream, asio::buffer(s.inflight),
                                               as_tuple(asio::use_awaitable));
@@ -286,18 +285,15 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     }
   }
 
-  // Owns `writing` for one write loop: taken on construction, given back (and waiters
-  // woken) on every way out, including an exception.
-  struct writing_scope {
-    framed_state& s;
-    explicit writing_scope(framed_state& state) noexcept : s(state) { s.writing = true; }
-    writing_scope(const writing_scope&) = delete;
-    writing_scope& operator=(const writing_scope&) = delete;
-    ~writing_scope() {
-      s.writing = false;
-      s.notify();
-    }
-  };
+  // Owns `writing` for one write loop: taken now, given back (and waiters woken) on
+  // every way out, including an exception.
+  auto writing_scope() noexcept {
+    writing = true;
+    return scope_exit{[this]() noexcept {
+      writing = false;
+      wake.notify();
+    }};
+  }
 
   // Moves everything pending to `inflight` for the next write; false when there is
   // nothing to write or the stream is done.
@@ -318,34 +314,14 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       write_error = ec;
       dead = true;
     }
-    notify();
-  }
-
-  void notify() noexcept {
-    // Cancelling a timer takes the reactor's lock; skip it when nobody waits, which is
-    // the common case (twice per write otherwise).
-    if (waiters == 0) return;
-    try {
-      signal.cancel();
-    } catch (...) {  // cancel() reports only reactor failures; nothing to do about them
-    }
-  }
-
-  asio::awaitable<void> wait_signal() {
-    ++waiters;
-    co_await signal.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    --waiters;
-    // The signal is a cancel() of the timer; tell it apart from our own cancellation.
-    auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none)
-      throw std::system_error(asio::error::operation_aborted, "framed: wait cancelled");
+    wake.notify();
   }
 
   void close() noexcept {
     dead = true;
     if (!stream_open()) return;
     close_stream(stream);
-    notify();
+    wake.notify();
   }
 
   bool stream_open() const noexcept {

@@ -1,4 +1,4 @@
-#include "coronet/rpc/server.hpp"
+#include "coronet/rpc/router.hpp"
 
 #include <stdexcept>
 
@@ -22,7 +22,7 @@ json result_response(json id, json result) {
 
 }  // namespace
 
-parsed_frame parse_frame(std::string_view text, const server_options& options) {
+parsed_frame parse_frame(std::string_view text, const router_options& options) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};
   try {
     auto message = parse_message(text, options.max_depth);
@@ -34,7 +34,7 @@ parsed_frame parse_frame(std::string_view text, const server_options& options) {
   }
 }
 
-std::variant<request, json> check_request(json& element, const server_options& options) {
+std::variant<request, json> check_request(json& element, const router_options& options) {
   auto invalid = [&options](const json& id, const char* reason) {
     return error_response(id, protocol_error(invalid_request, reason, options));
   };
@@ -66,7 +66,7 @@ std::variant<request, json> check_request(json& element, const server_options& o
   return req;
 }
 
-error protocol_error(int code, const std::string& reason, const server_options& options) {
+error protocol_error(int code, const std::string& reason, const router_options& options) {
   if (options.expose_error_details) return error{code, default_message(code), reason};
   return error{code};
 }
@@ -79,7 +79,7 @@ json error_response(const json& id, const error& e) {
   return response;
 }
 
-asio::awaitable<std::optional<json>> invoke(std::shared_ptr<const router> r, request req) {
+asio::awaitable<std::optional<json>> invoke(std::shared_ptr<const method_table> r, request req) {
   std::optional<error> failure;
   json result;
   const auto it = r->methods.find(req.method);
@@ -137,7 +137,7 @@ fitted_response fit_response(const json& response, std::size_t limit) {
   return out;
 }
 
-asio::awaitable<std::optional<std::string>> handle_message(std::shared_ptr<const router> r,
+asio::awaitable<std::optional<std::string>> handle_message(std::shared_ptr<const method_table> r,
                                                            std::string text) {
   auto parsed = parse_frame(text, r->options);
   std::optional<json> reply;
@@ -176,23 +176,23 @@ asio::awaitable<std::optional<std::string>> handle_message(std::shared_ptr<const
 
 }  // namespace detail
 
-server::server(server_options options) : router_(std::make_shared<detail::router>()) {
-  router_->options = options;
+router::router(router_options options) : table_(std::make_shared<detail::method_table>()) {
+  table_->options = options;
 }
 
-server& server::add(std::string name, method_function method) {
+router& router::add(std::string name, method_function method) {
   if (name.starts_with("rpc."))
-    throw std::invalid_argument("rpc::server: method names beginning with \"rpc.\" are reserved");
-  if (!method) throw std::invalid_argument("rpc::server: empty method for \"" + name + "\"");
-  if (router_->frozen.load(std::memory_order_relaxed))
-    throw std::logic_error("rpc::server: methods must be added before serving");
-  router_->methods.insert_or_assign(std::move(name), std::move(method));
+    throw std::invalid_argument("rpc::router: method names beginning with \"rpc.\" are reserved");
+  if (!method) throw std::invalid_argument("rpc::router: empty method for \"" + name + "\"");
+  if (table_->frozen.load(std::memory_order_relaxed))
+    throw std::logic_error("rpc::router: methods must be added before serving");
+  table_->methods.insert_or_assign(std::move(name), std::move(method));
   return *this;
 }
 
-asio::awaitable<std::optional<std::string>> server::handle(std::string message) const {
-  router_->frozen.store(true, std::memory_order_relaxed);
-  return detail::handle_message(router_, std::move(message));
+asio::awaitable<std::optional<std::string>> router::handle(std::string message) const {
+  table_->frozen.store(true, std::memory_order_relaxed);
+  return detail::handle_message(table_, std::move(message));
 }
 
 }  // namespace coronet::rpc
