@@ -1,0 +1,92 @@
+// coronet::resp::encoder: appends RESP2 values (resp/reply.hpp, plain string_views as
+// bulk strings, decoded requests as commands) to an output buffer. The encoding half of
+// resp_codec; stateless, so outboxes may encode on any thread.
+#pragma once
+
+#include "coronet/codec.hpp"
+#include "coronet/errc.hpp"
+#include "coronet/resp/reply.hpp"
+#include "coronet/resp/request.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <string_view>
+
+namespace coronet::resp {
+
+class encoder {
+ public:
+  // Each appends one RESP value. Throws std::system_error(errc::invalid_frame) for a
+  // simple string or error holding CR or LF (it would end the reply early).
+
+  void encode(const resp::simple& s, std::string& out) const { line('+', s.text, out); }
+  void encode(const resp::error& e, std::string& out) const { line('-', e.text, out); }
+  void encode(const resp::integer& i, std::string& out) const { number(':', i.value, out); }
+  void encode(const resp::bulk& b, std::string& out) const { encode(b.data, out); }
+  void encode(std::string_view b, std::string& out) const {
+    number('$', static_cast<std::int64_t>(b.size()), out);
+    out.append(b);
+    out.append("\r\n", 2);
+  }
+  void encode(resp::null_bulk, std::string& out) const { out.append("$-1\r\n", 5); }
+  void encode(resp::null_array, std::string& out) const { out.append("*-1\r\n", 5); }
+  void encode(const resp::array_header& h, std::string& out) const {
+    number('*', static_cast<std::int64_t>(h.count), out);
+  }
+  template <typename T>
+  requires encoder_for<encoder, T>
+  void encode(const std::optional<T>& v, std::string& out) const {
+    if (v)
+      encode(*v, out);
+    else
+      encode(resp::null, out);
+  }
+  template <typename R>
+  requires encoder_for<encoder, std::ranges::range_value_t<const R>>
+  void encode(const resp::array<R>& a, std::string& out) const {
+    number('*', static_cast<std::int64_t>(std::ranges::distance(a.items)), out);
+    for (const auto& item : a.items)
+      encode(item, out);
+  }
+  void encode(const resp::command& c, std::string& out) const {
+    number('*', static_cast<std::int64_t>(c.args.size()), out);
+    for (auto arg : c.args)
+      encode(arg, out);
+  }
+  // A decoded request re-encoded as a command (a proxy forwarding it).
+  void encode(const resp::request& r, std::string& out) const {
+    number('*', static_cast<std::int64_t>(r.size()), out);
+    for (auto arg : r)
+      encode(arg, out);
+  }
+
+  // Gathered writes of large bulk strings (see codec.hpp).
+  void encode_header(const resp::bulk& b, std::string& out) const {
+    number('$', static_cast<std::int64_t>(b.data.size()), out);
+  }
+  void encode_trailer(const resp::bulk& /*b*/, std::string& out) const { out.append("\r\n", 2); }
+
+ private:
+  static void line(char prefix, std::string_view text, std::string& out) {
+    if (text.find_first_of("\r\n") != std::string_view::npos)
+      throw_error(errc::invalid_frame, "resp_codec::encode: CR or LF in a simple string");
+    out.push_back(prefix);
+    out.append(text);
+    out.append("\r\n", 2);
+  }
+
+  static void number(char prefix, std::int64_t v, std::string& out) {
+    char buf[24];
+    buf[0] = prefix;
+    const auto [p, ec] = std::to_chars(buf + 1, buf + sizeof buf - 2, v);
+    p[0] = '\r';
+    p[1] = '\n';
+    out.append(buf, static_cast<std::size_t>(p + 2 - buf));
+  }
+};
+
+}  // namespace coronet::resp

@@ -1,0 +1,59 @@
+// The RESP2 values resp_codec encodes: replies (framed::write(resp::integer{3}) and so
+// on) and commands for clients.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <ranges>
+#include <span>
+#include <string_view>
+
+namespace coronet::resp {
+
+// `+OK\r\n`. The text must not hold CR or LF (encode throws errc::invalid_frame).
+struct simple {
+  std::string_view text;
+};
+// `-ERR message\r\n`: the text starts with the error code. No CR or LF.
+struct error {
+  std::string_view text;
+};
+// `:42\r\n`
+struct integer {
+  std::int64_t value;
+};
+// `$5\r\nhello\r\n`; binary-safe. A plain std::string_view encodes the same way.
+// Large bulk strings go out by send() without a copy (a gathered write).
+struct bulk {
+  std::string_view data;
+  operator std::string_view() const noexcept { return data; }  // NOLINT: for gathered writes
+};
+// `$-1\r\n`, the null bulk string (GET of a missing key).
+struct null_bulk {};
+inline constexpr null_bulk null{};
+// `*-1\r\n`, the null array.
+struct null_array {};
+// `*3\r\n`: the start of an array whose `count` elements are written next, one by one
+// (nest arrays by writing an element that is itself an array).
+struct array_header {
+  std::size_t count;
+};
+// A whole array from a forward range of anything encodable (string_view, integer,
+// std::optional<std::string_view> for bulk-or-null, another array, ...). Takes an
+// lvalue range by reference (no copy): encode it before the range changes.
+template <std::ranges::forward_range R>
+struct array {
+  R items;
+};
+template <typename R>
+array(R&&) -> array<std::views::all_t<R>>;
+// A command as clients send it: an array of bulk strings. Holds views: encode it before
+// the arguments go away (f.write(resp::command{"SET", "k", "v"}) is fine).
+struct command {
+  command(std::initializer_list<std::string_view> a) noexcept : args(a.begin(), a.size()) {}
+  explicit command(std::span<const std::string_view> a) noexcept : args(a) {}
+  std::span<const std::string_view> args;
+};
+
+}  // namespace coronet::resp
