@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a bounded time on a copy of its seed corpus; fails on
 # the first crash, leak, timeout or sanitizer report. Builds nothing: scripts/test.sh
-# builds the `fuzz` preset first (or: cmake --preset fuzz && cmake --build --preset fuzz).
+# builds the `clang` preset first, which builds the fuzzers with everything else
+# (or: cmake --preset fuzz && cmake --build --preset fuzz, then FUZZ_BIN_DIR=build/fuzz/fuzz).
 #
 #   scripts/fuzz.sh                       # ~30 s per target
 #   FUZZ_SECONDS=600 scripts/fuzz.sh fuzz_resp_codec    # one target, longer
 #
 # Crash inputs land in build/fuzz/artifacts/; replay one with
-#   build/fuzz/fuzz/<target> build/fuzz/artifacts/crash-...
+#   build/clang/fuzz/<target> build/fuzz/artifacts/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-30}"
-bin_dir="build/fuzz/fuzz"
+bin_dir="${FUZZ_BIN_DIR:-build/clang/fuzz}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_line_codec fuzz_length_prefixed_codec fuzz_resp_codec fuzz_json_channel)
@@ -24,7 +25,7 @@ mkdir -p build/fuzz/artifacts
 
 for t in "${targets[@]}"; do
   if [ ! -x "$bin_dir/$t" ]; then
-    echo "fuzz.sh: $bin_dir/$t is not built (cmake --build --preset fuzz)" >&2
+    echo "fuzz.sh: $bin_dir/$t is not built (cmake --build --preset clang)" >&2
     exit 1
   fi
   # A copy: what the fuzzer adds to its corpus must not dirty the checked-in seeds.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then
-#   1. builds the library and the libFuzzer targets with clang 14 and runs each fuzzer
-#      for FUZZ_SECONDS (default 30) on a copy of its seed corpus (scripts/fuzz.sh),
+#   1. builds the whole tree with clang 14 (library, examples, tests, benchmarks and the
+#      libFuzzer targets; warnings as errors) and runs each fuzzer for FUZZ_SECONDS
+#      (default 30) on a copy of its seed corpus (scripts/fuzz.sh),
 #   2. runs the multi-threaded tests under ThreadSanitizer,
 #   3. builds everything under ASan + UBSan with warnings as errors and runs every test.
 # Exits non-zero on the first failure.
@@ -16,9 +17,9 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 jobs=$(nproc)
 
-echo "== clang 14 build ==" >&2
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$jobs"
+echo "== clang 14 build of the whole tree ==" >&2
+cmake --preset clang >/dev/null
+cmake --build --preset clang -j "$jobs"
 if [ -x scripts/fuzz.sh ]; then scripts/fuzz.sh; fi
 
 echo "== ThreadSanitizer: multi-threaded tests ==" >&2

@@ -58,8 +58,16 @@ void not_integer(Out& out) {
 }
 
 // Arguments 1..n of a request, as a range of string_view.
-inline auto args_from(const resp::request& req, std::size_t first) {
-  return std::ranges::subrange(req.begin() + static_cast<std::ptrdiff_t>(first), req.end());
+// The arguments from `first` on. A plain pair of iterators rather than
+// std::ranges::subrange, which clang 14 cannot instantiate with libstdc++ 12's ranges.
+struct arg_range {
+  resp::request::iterator first;
+  resp::request::iterator last;
+  resp::request::iterator begin() const noexcept { return first; }
+  resp::request::iterator end() const noexcept { return last; }
+};
+inline arg_range args_from(const resp::request& req, std::size_t first) {
+  return {req.begin() + static_cast<std::ptrdiff_t>(first), req.end()};
 }
 
 template <typename Out>

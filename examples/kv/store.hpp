@@ -96,9 +96,10 @@ class store {
   // INCRBY: a missing key counts as 0; the TTL is kept.
   incr_status incr_by(std::string_view key, std::int64_t delta, std::int64_t& result);
 
-  // MGET: calls fn(std::optional<std::string_view>) for each key of the range, in order,
-  // all under one consistent view of the store.
-  template <std::ranges::forward_range Keys, typename F>
+  // MGET: calls fn(std::optional<std::string_view>) for each key of `keys` (anything
+  // with begin() and end() yielding string_views, walked twice), in order, all under
+  // one consistent view of the store.
+  template <typename Keys, typename F>
   void get_many(const Keys& keys, F&& fn) {
     std::uint64_t mask = 0;
     for (std::string_view k : keys)
@@ -114,8 +115,8 @@ class store {
     }
   }
 
-  // MSET: a range of key, value, key, value ... (even length), set atomically.
-  template <std::ranges::forward_range Pairs>
+  // MSET: key, value, key, value ... (even length, walked twice), set atomically.
+  template <typename Pairs>
   void set_many(const Pairs& pairs) {
     std::uint64_t mask = 0;
     bool is_key = true;
@@ -124,7 +125,7 @@ class store {
       is_key = !is_key;
     }
     multi_lock lock{*this, mask};
-    for (auto it = std::ranges::begin(pairs); it != std::ranges::end(pairs);) {
+    for (auto it = pairs.begin(); it != pairs.end();) {
       const std::string_view k = *it++;
       const std::string_view v = *it++;
       assign(shards_[index_of(k)], k, v, never);

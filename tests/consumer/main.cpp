@@ -1,5 +1,7 @@
-// Built against an installed coronet: serves one echo round trip on loopback.
+// Built against an installed coronet (coronet::coronet and coronet::json): one echo round
+// trip and one JSON-RPC call on loopback.
 #include <coronet/coronet.hpp>
+#include <coronet/json.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -17,25 +19,46 @@ asio::awaitable<void> echo(coronet::connection conn) {
   }
 }
 
-asio::awaitable<void> client(std::uint16_t port, std::string* reply) {
+asio::awaitable<nlohmann::json> sum(nlohmann::json params) {
+  long total = 0;
+  for (const auto& v : params)
+    total += v.get<long>();
+  co_return total;
+}
+
+asio::awaitable<void> client(std::uint16_t port, std::uint16_t rpc_port, std::string* reply,
+                             long* total) {
   auto conn = co_await coronet::connect("127.0.0.1", port);
   co_await conn.write(asio::buffer(std::string_view{"ping"}));
   std::array<char, 16> buf;
   auto n = co_await conn.read_some(asio::buffer(buf));
   reply->assign(buf.data(), n);
+  coronet::rpc::client rpc{co_await coronet::connect("127.0.0.1", rpc_port)};
+  auto result = co_await rpc.call("sum", coronet::rpc::positional(1, 2, 4));
+  *total = result.get<long>();
 }
 
 int main() {
   coronet::server server{{.host = "127.0.0.1"}};
   server.start(echo);
+  coronet::rpc::router router;
+  router.add("sum", sum);
+  coronet::server rpc_server{{.host = "127.0.0.1"}};
+  rpc_server.start([&router](coronet::connection c) { return router.serve(std::move(c)); });
   asio::io_context io;
   std::string reply;
-  asio::co_spawn(io, client(server.local_endpoint().port(), &reply), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
+  long total = 0;
+  asio::co_spawn(io,
+                 client(server.local_endpoint().port(), rpc_server.local_endpoint().port(), &reply,
+                        &total),
+                 [](std::exception_ptr e) {
+                   if (e) std::rethrow_exception(e);
+                 });
   io.run_for(std::chrono::seconds(10));
   server.stop();
+  rpc_server.stop();
   server.wait();
-  std::cout << "consumer got: " << reply << '\n';
-  return reply == "ping" ? 0 : 1;
+  rpc_server.wait();
+  std::cout << "consumer got: " << reply << " and sum " << total << '\n';
+  return reply == "ping" && total == 7 ? 0 : 1;
 }

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
-#include <ranges>
+#include <iterator>
+#include <type_traits>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -46,10 +48,11 @@ class encoder {
       encode(resp::null, out);
   }
   template <typename R>
-  requires encoder_for<encoder, std::ranges::range_value_t<const R>>
+  requires encoder_for<encoder, std::remove_cvref_t<decltype(*std::declval<const R&>().begin())>>
   void encode(const resp::array<R>& a, std::string& out) const {
-    number('*', static_cast<std::int64_t>(std::ranges::distance(a.items)), out);
-    for (const auto& item : a.items)
+    const auto& items = a.items;
+    number('*', static_cast<std::int64_t>(std::distance(items.begin(), items.end())), out);
+    for (const auto& item : items)
       encode(item, out);
   }
   void encode(const resp::command& c, std::string& out) const {

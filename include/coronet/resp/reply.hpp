@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <ranges>
 #include <span>
 #include <string_view>
 
@@ -39,15 +38,17 @@ struct null_array {};
 struct array_header {
   std::size_t count;
 };
-// A whole array from a forward range of anything encodable (string_view, integer,
-// std::optional<std::string_view> for bulk-or-null, another array, ...). Takes an
-// lvalue range by reference (no copy): encode it before the range changes.
-template <std::ranges::forward_range R>
+// A whole array from a range (begin()/end(), walked twice) of anything encodable
+// (string_view, integer, std::optional<std::string_view> for bulk-or-null, another
+// array, ...). An lvalue range is held by reference (no copy: encode it before the
+// range changes), an rvalue one by value. Plain begin()/end() rather than std::ranges:
+// clang 14 cannot check libstdc++ 12's range concepts.
+template <typename R>
 struct array {
   R items;
 };
 template <typename R>
-array(R&&) -> array<std::views::all_t<R>>;
+array(R&&) -> array<R>;
 // A command as clients send it: an array of bulk strings. Holds views: encode it before
 // the arguments go away (f.write(resp::command{"SET", "k", "v"}) is fine).
 struct command {
