@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ clang libclang-rt-14-dev ccache
-  libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev
+  cmake ninja-build g++ clang libclang-rt-14-dev clang-format clang-tidy ccache git
+  libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libcli11-dev
   redis-tools netcat-openbsd python3 procps
 )
 packages+=("$@")  # callers may ask for more (the benchmarks want gnuplot, redis-server)

@@ -2,7 +2,8 @@
 # The whole test suite: installs what is missing, then
 #   1. builds the whole tree with clang 14 (library, examples, tests, benchmarks and the
 #      libFuzzer targets; warnings as errors) and runs each fuzzer for FUZZ_SECONDS
-#      (default 30) on a copy of its seed corpus (scripts/fuzz.sh),
+#      (default 30) on a copy of its seed corpus (scripts/fuzz.sh), and checks style
+#      and clang-tidy findings (scripts/lint.sh),
 #   2. runs the multi-threaded tests under ThreadSanitizer,
 #   3. builds everything under ASan + UBSan with warnings as errors and runs every test.
 # Exits non-zero on the first failure.
@@ -20,7 +21,8 @@ jobs=$(nproc)
 echo "== clang 14 build of the whole tree ==" >&2
 cmake --preset clang >/dev/null
 cmake --build --preset clang -j "$jobs"
-if [ -x scripts/fuzz.sh ]; then scripts/fuzz.sh; fi
+scripts/lint.sh
+scripts/fuzz.sh
 
 echo "== ThreadSanitizer: multi-threaded tests ==" >&2
 cmake --workflow --preset tsan

@@ -2,6 +2,9 @@
 
 #include <asio/error.hpp>
 
+#include <array>
+#include <iterator>
+
 namespace coronet {
 namespace {
 
@@ -10,27 +13,17 @@ class category final : public std::error_category {
   const char* name() const noexcept override { return "coronet"; }
 
   std::string message(int value) const override {
-    switch (static_cast<errc>(value)) {
-      case errc::timed_out:
-        return "operation timed out";
-      case errc::frame_too_large:
-        return "frame exceeds the configured limit";
-      case errc::truncated_frame:
-        return "stream ended inside a frame";
-      case errc::bad_message:
-        return "malformed message";
-      case errc::invalid_frame:
-        return "frame cannot be encoded";
-      case errc::shutting_down:
-        return "server is shutting down";
-      case errc::connection_limit:
-        return "connection limit reached";
-      case errc::outbox_full:
-        return "outbox is full";
-      case errc::connection_closed:
-        return "connection closed";
-    }
-    return "unknown coronet error";
+    // Indexed by errc's value (1 to connection_closed, in declaration order).
+    static constexpr std::array<const char*, 9> messages{
+        "operation timed out",         "frame exceeds the configured limit",
+        "stream ended inside a frame", "malformed message",
+        "frame cannot be encoded",     "server is shutting down",
+        "connection limit reached",    "outbox is full",
+        "connection closed",
+    };
+    static_assert(std::size(messages) == static_cast<std::size_t>(errc::connection_closed));
+    if (value < 1 || value > static_cast<int>(std::size(messages))) return "unknown coronet error";
+    return messages[value - 1];
   }
 
   // Lets `ec == std::errc::timed_out` hold for coronet's own timeout too.

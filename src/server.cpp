@@ -1,4 +1,26 @@
+// coronet::server: listeners, worker threads, limits and shutdown.
+//
+// A connection's life, and where each step lives in this file:
+//   1. accept: worker 0 runs accept_loop(); the peer's address is taken from accept
+//      itself. Over max_connections the socket is closed and counted (rejected).
+//   2. hand-over: hand_over() gives the socket to the next worker, round robin. Another
+//      worker gets the bare descriptor and opens its own socket on it, so every I/O
+//      object is created and used on one thread (what ASIO_CONCURRENCY_HINT_UNSAFE_IO
+//      needs).
+//   3. serve: spawn() registers a connection_state in the worker's registry, starts its
+//      idle timer and runs the handler coroutine; when the handler returns, the state
+//      leaves the registry (on the worker) and the count drops.
+//   4. drain (stop() or the first SIGINT/SIGTERM): begin_shutdown() closes the acceptor
+//      and shuts the read side of every socket: reads drain what arrived, then end as
+//      at EOF; writes still work. drain() waits up to shutdown_timeout for the count to
+//      reach zero.
+//   5. forced close (timeout, or a second signal): force_close_all() closes every
+//      socket (and cancels the handlers when cancel_on_force_close is set), then waits
+//      force_grace for them to unwind.
+//   6. finish: finish() stops every worker's io_context; wait() joins the threads.
 #include "coronet/server.hpp"
+
+#include "detail/server_support.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
@@ -13,14 +35,11 @@
 
 #include <atomic>
 #include <csignal>
-#include <iostream>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
-
-#include <unistd.h>
 
 namespace coronet {
 
@@ -31,41 +50,13 @@ void ignore_sigpipe() noexcept {
 namespace {
 
 using asio::experimental::as_tuple;
+using detail::default_error_report;
+using detail::is_quiet;
+using detail::owned_descriptor;
 using tcp = asio::ip::tcp;
 
 // How long forced-closed handlers get to unwind before their io_context is stopped.
 constexpr auto force_grace = std::chrono::milliseconds(500);
-
-void default_error_report(const error_info& info) {
-  std::cerr << "coronet: connection " << info.connection_id << " (" << info.remote
-            << ") failed: " << describe(info.error) << '\n';
-}
-
-bool is_quiet(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::system_error& se) {
-    return is_disconnect(se.code());
-  } catch (...) {
-    return false;
-  }
-}
-
-// A native socket descriptor in transit between threads; closes it unless released.
-class owned_descriptor {
- public:
-  explicit owned_descriptor(int fd) noexcept : fd_(fd) {}
-  owned_descriptor(owned_descriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  owned_descriptor& operator=(owned_descriptor&&) = delete;
-  ~owned_descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-  void release() noexcept { fd_ = -1; }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -125,7 +116,7 @@ struct server::impl {
       signals.emplace(main_worker().io, SIGINT, SIGTERM);
       wait_for_signal();
     }
-    asio::co_spawn(main_worker().io, accept_loop(), [](std::exception_ptr e) {
+    asio::co_spawn(main_worker().io, accept_loop(), [](const std::exception_ptr& e) {
       if (e) default_error_report({0, {}, e});
     });
     if (stop_requested) asio::post(main_worker().io, [this] { begin_shutdown(); });
@@ -147,26 +138,8 @@ struct server::impl {
   }
 
   void bind() {
-    auto& io = main_worker().io;
-    tcp::resolver resolver{io};
-    auto results = resolver.resolve(options.host, std::to_string(options.port),
-                                    tcp::resolver::passive | tcp::resolver::numeric_service);
-    std::error_code last = asio::error::host_not_found;
-    for (const auto& entry : results) {
-      tcp::acceptor a{io};
-      std::error_code ec;
-      a.open(entry.endpoint().protocol(), ec);
-      if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec) a.bind(entry.endpoint(), ec);
-      if (!ec) a.listen(options.backlog, ec);
-      if (!ec) {
-        endpoint = a.local_endpoint();
-        acceptor.emplace(std::move(a));
-        return;
-      }
-      last = ec;
-    }
-    throw_error(last, "bind " + options.host + ":" + std::to_string(options.port));
+    acceptor.emplace(detail::open_acceptor(main_worker().io, options));
+    endpoint = acceptor->local_endpoint();
   }
 
   void wait_for_signal() {
@@ -263,7 +236,7 @@ struct server::impl {
 
     // The completion handler keeps the state (and so the cancellation signal the
     // coroutine may be bound to) alive until the coroutine has fully finished.
-    auto finished = [this, state](std::exception_ptr e) {
+    auto finished = [this, state](const std::exception_ptr& e) {
       if (e && !state->stopping && !is_quiet(e)) report(*state, e);
       std::error_code ignored;
       state->socket.close(ignored);

@@ -54,9 +54,7 @@ struct decode_result {
   static decode_result more(std::size_t needed = 0) {
     return {decode_status::more, Frame{}, 0, needed, {}};
   }
-  static decode_result fail(std::error_code ec) {
-    return {decode_status::fail, Frame{}, 0, 0, ec};
-  }
+  static decode_result fail(std::error_code ec) { return {decode_status::fail, Frame{}, 0, 0, ec}; }
 };
 
 template <typename C>

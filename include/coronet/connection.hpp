@@ -64,8 +64,9 @@ class connection {
     return asio::async_initiate<const asio::use_awaitable_t<>&,
                                 void(std::exception_ptr, std::size_t)>(
         [this](auto handler, const MutableBufferSequence& b) {
-          this->async_read_some(b, detail::result_handler<detail::result_kind::read, decltype(handler)>{
-                                 std::move(handler), "read"});
+          this->async_read_some(
+              b, detail::result_handler<detail::result_kind::read, decltype(handler)>{
+                     std::move(handler), "read"});
         },
         asio::use_awaitable, buffers);
   }

@@ -31,14 +31,9 @@
 // outbox handle is the part meant for other threads.
 #pragma once
 
-#include "coronet/codec.hpp"
-#include "coronet/connection.hpp"
-#include "coronet/detail/framed_state.hpp"
-#include "coronet/errc.hpp"
-#include "coronet/outbox.hpp"
+#include "coronet/outbox.hpp"  // and with it the codec concepts, connection, framed_state
 
 #include <asio/awaitable.hpp>
-#include <asio/this_coro.hpp>
 
 #include <memory>
 #include <optional>

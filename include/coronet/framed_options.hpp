@@ -10,19 +10,19 @@ struct framed_options {
   // First size of the read buffer; it grows for larger frames up to the codec's
   // max_buffered() and shrinks back once such a frame is consumed. 16 KiB matches what
   // a hand-written server reads per call.
-  std::size_t read_buffer_size = 16 * 1024;
+  std::size_t read_buffer_size = std::size_t{16} * 1024;
   // Security: the read buffer's ceiling for codecs that do not state one.
-  std::size_t max_read_buffer = 1024 * 1024;
+  std::size_t max_read_buffer = std::size_t{1024} * 1024;
   // Security: above this many queued output bytes send() waits and try_send() refuses,
   // so a peer that does not read cannot make the server buffer without bound.
-  std::size_t high_water_mark = 1024 * 1024;
+  std::size_t high_water_mark = std::size_t{1024} * 1024;
   // Security (slowloris): once a frame has started to arrive, the rest must come within
   // this long, else read() throws coronet::errc::timed_out. 0: no limit. Silence
   // between frames is the server's idle_timeout's business.
   std::chrono::milliseconds read_timeout{0};
   // Frames at least this large are sent by send() straight from the caller's memory
   // (a gathered write of header, payload, trailer) when the codec supports it.
-  std::size_t gather_threshold = 64 * 1024;
+  std::size_t gather_threshold = std::size_t{64} * 1024;
 };
 
 }  // namespace coronet

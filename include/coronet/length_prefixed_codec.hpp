@@ -29,7 +29,7 @@ enum class byte_order { big, little };
 struct length_prefixed_options {
   std::size_t header_bytes = 4;                               // 1, 2, 4 or 8
   coronet::byte_order byte_order = coronet::byte_order::big;  // big: network order
-  std::size_t max_frame = 16 * 1024 * 1024;                   // largest payload accepted
+  std::size_t max_frame = std::size_t{16} << 20;              // largest payload accepted
   bool length_includes_header = false;  // the length counts its own header too
 };
 

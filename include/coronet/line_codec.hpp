@@ -31,7 +31,8 @@
 namespace coronet {
 
 struct line_codec_options {
-  std::size_t max_length = 64 * 1024;  // longest line read, delimiter and '\r' not counted
+  std::size_t max_length =
+      std::size_t{64} * 1024;  // longest line read, delimiter and '\r' not counted
   char delimiter = '\n';
   bool strip_cr = true;  // "abc\r\n" is the line "abc"
   bool final_line_without_delimiter = false;

@@ -34,11 +34,11 @@ namespace coronet {
 
 template <decoder Codec, typename Stream = connection>
 class outbox {
-  using state_type = detail::framed_state<Codec, Stream>;
-
  public:
   outbox() = default;
-  explicit outbox(const std::shared_ptr<state_type>& state) : state_(state) {}
+  // Made by framed::get_outbox().
+  explicit outbox(const std::shared_ptr<detail::framed_state<Codec, Stream>>& state)
+      : state_(state) {}
 
   // Queues `frame` unless high_water_mark bytes are already queued or the stream is
   // closed; returns whether it was queued. Safe from any thread; never waits.
@@ -96,6 +96,7 @@ class outbox {
   }
 
  private:
+  using state_type = detail::framed_state<Codec, Stream>;
   std::weak_ptr<state_type> state_;
 };
 

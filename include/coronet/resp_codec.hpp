@@ -62,10 +62,10 @@ class resp_codec : public resp::detail::request_decoder, public resp::encoder {
   resp_codec() = default;
   explicit resp_codec(resp_options options) : request_decoder(options) {}
 
-  using request_decoder::decode;
   using encoder::encode;
   using encoder::encode_header;
   using encoder::encode_trailer;
+  using request_decoder::decode;
 };
 
 }  // namespace coronet

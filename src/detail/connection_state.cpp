@@ -6,8 +6,7 @@
 
 #include <atomic>
 
-namespace coronet {
-namespace detail {
+namespace coronet::detail {
 namespace {
 std::atomic<std::uint64_t> next_connection_id{1};
 }
@@ -15,7 +14,7 @@ std::atomic<std::uint64_t> next_connection_id{1};
 connection_state::connection_state(asio::ip::tcp::socket s, asio::ip::tcp::endpoint peer)
     : socket(std::move(s)),
       id(next_connection_id.fetch_add(1, std::memory_order_relaxed)),
-      remote(peer) {}
+      remote(std::move(peer)) {}
 
 connection_state::connection_state(asio::ip::tcp::socket s)
     : connection_state(std::move(s), asio::ip::tcp::endpoint{}) {
@@ -93,5 +92,4 @@ void connection_registry::remove(connection_state* s) noexcept {
   if (on_remove) on_remove();
 }
 
-}  // namespace detail
-}  // namespace coronet
+}  // namespace coronet::detail

@@ -129,10 +129,9 @@ fitted_response fit_response(const json& response, std::size_t limit) {
   // Nothing naming the calls fits: one error with id null, then the connection ends.
   out.close = true;
   out.text.clear();
-  append_response(
-      error_response(nullptr, error{internal_error, default_message(internal_error),
-                                    "response too large"}),
-      out.text);
+  append_response(error_response(nullptr, error{internal_error, default_message(internal_error),
+                                                "response too large"}),
+                  out.text);
   if (out.text.size() > limit) out.text.clear();
   return out;
 }

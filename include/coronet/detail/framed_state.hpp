@@ -44,13 +44,10 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   using clock = std::chrono::steady_clock;
 
   // Output buffers larger than this are released after a write instead of kept.
-  static constexpr std::size_t keep_output_capacity = 256 * 1024;
+  static constexpr std::size_t keep_output_capacity = std::size_t{256} * 1024;
 
   framed_state(Stream s, Codec c, framed_options o)
-      : stream(std::move(s)),
-        codec(std::move(c)),
-        options(o),
-        wake(stream.get_executor()) {}
+      : stream(std::move(s)), codec(std::move(c)), options(o), wake(stream.get_executor()) {}
 
   Stream stream;
   Codec codec;

@@ -59,6 +59,7 @@ class read_buffer {
 
  private:
   void grow(std::size_t capacity) {
+    // NOLINTNEXTLINE(modernize-avoid-c-arrays): runtime-sized and left uninitialised
     auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
     if (!empty()) std::memcpy(bigger.get(), data_.get() + begin_, size());
     end_ -= begin_;
@@ -67,7 +68,7 @@ class read_buffer {
     capacity_ = capacity;
   }
 
-  std::unique_ptr<char[]> data_;
+  std::unique_ptr<char[]> data_;  // NOLINT(modernize-avoid-c-arrays): as in grow()
   std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;

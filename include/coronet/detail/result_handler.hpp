@@ -12,7 +12,8 @@
 // reaches the socket operation underneath.
 #pragma once
 
-#include <asio/associator.hpp>
+#include "coronet/detail/associated_handler.hpp"
+
 #include <asio/error.hpp>
 
 #include <cstddef>
@@ -31,6 +32,9 @@ enum class result_kind {
 // above. Exceptions carry `what_` as their context ("read", "write").
 template <result_kind Kind, typename Handler>
 struct result_handler {
+  using inner_handler_type = Handler;  // its associations are ours (associated_handler.hpp)
+  const Handler& inner_handler() const noexcept { return handler_; }
+
   Handler handler_;
   const char* what_;
 
@@ -46,18 +50,3 @@ struct result_handler {
 };
 
 }  // namespace coronet::detail
-
-namespace asio {
-
-template <template <typename, typename> class Associator, coronet::detail::result_kind Kind,
-          typename Handler, typename DefaultCandidate>
-struct associator<Associator, coronet::detail::result_handler<Kind, Handler>, DefaultCandidate>
-    : Associator<Handler, DefaultCandidate> {
-  static typename Associator<Handler, DefaultCandidate>::type get(
-      const coronet::detail::result_handler<Kind, Handler>& h,
-      const DefaultCandidate& c = DefaultCandidate()) noexcept {
-    return Associator<Handler, DefaultCandidate>::get(h.handler_, c);
-  }
-};
-
-}  // namespace asio

@@ -10,7 +10,8 @@
 // takes the whole buffer (the common case) is one async_write_some.
 #pragma once
 
-#include <asio/associator.hpp>
+#include "coronet/detail/associated_handler.hpp"
+
 #include <asio/async_result.hpp>
 #include <asio/buffer.hpp>
 
@@ -22,6 +23,9 @@ namespace coronet::detail {
 
 template <typename Stream, typename Handler>
 struct write_all_op {
+  using inner_handler_type = Handler;  // its associations are ours (associated_handler.hpp)
+  const Handler& inner_handler() const noexcept { return handler_; }
+
   Stream& stream_;
   asio::const_buffer rest_;
   std::size_t total_;
@@ -50,18 +54,3 @@ auto async_write_all(Stream& stream, asio::const_buffer buffer, CompletionToken&
 }
 
 }  // namespace coronet::detail
-
-namespace asio {
-
-template <template <typename, typename> class Associator, typename Stream, typename Handler,
-          typename DefaultCandidate>
-struct associator<Associator, coronet::detail::write_all_op<Stream, Handler>, DefaultCandidate>
-    : Associator<Handler, DefaultCandidate> {
-  static typename Associator<Handler, DefaultCandidate>::type get(
-      const coronet::detail::write_all_op<Stream, Handler>& op,
-      const DefaultCandidate& c = DefaultCandidate()) noexcept {
-    return Associator<Handler, DefaultCandidate>::get(op.handler_, c);
-  }
-};
-
-}  // namespace asio

@@ -11,12 +11,12 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <optional>
 #include <iterator>
-#include <type_traits>
-#include <utility>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace coronet::resp {
 

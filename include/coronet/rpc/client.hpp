@@ -76,10 +76,9 @@ class basic_client {
   }
   basic_client(basic_client&&) noexcept = default;
   basic_client& operator=(basic_client&& other) noexcept {
-    if (this != &other) {
-      close();
-      state_ = std::move(other.state_);
-    }
+    if (this == &other) return *this;
+    close();  // this client's calls fail; the other's connection carries on here
+    state_ = std::move(other.state_);
     return *this;
   }
   basic_client(const basic_client&) = delete;

@@ -112,10 +112,9 @@ class router {
   // The default framing answers a last request that ends at EOF without its newline
   // (`printf '{...}' | nc`): JSON text is complete without it.
   template <typename Stream>
-  requires(!detail::is_framed<Stream> && !detail::is_json_channel<Stream>)
-      asio::awaitable<void> serve(Stream stream) const {
-    return serve(std::move(stream), line_codec{{.final_line_without_delimiter = true}});
-  }
+  requires(!detail::is_framed<Stream> &&
+           !detail::is_json_channel<Stream>) asio::awaitable<void> serve(Stream stream)
+  const { return serve(std::move(stream), line_codec{{.final_line_without_delimiter = true}}); }
   template <typename Stream, typename Codec>
   requires(!detail::is_framed<Stream> && !detail::is_json_channel<Stream>)
       asio::awaitable<void> serve(Stream stream, Codec codec, framed_options framing = {})
@@ -124,7 +123,8 @@ class router {
   template <typename Codec, typename Stream>
   asio::awaitable<void> serve(framed<Codec, Stream> frames) const {
     table_->frozen.store(true, std::memory_order_relaxed);
-    return detail::serve_framed(std::shared_ptr<const detail::method_table>{table_}, std::move(frames));
+    return detail::serve_framed(std::shared_ptr<const detail::method_table>{table_},
+                                std::move(frames));
   }
 
   // Takes over a channel's framing (the channel's own max_depth is replaced by this

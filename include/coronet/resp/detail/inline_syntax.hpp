@@ -16,7 +16,9 @@ inline bool ends_argument(char c) noexcept {
 inline bool is_hex(char c) noexcept {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
-inline int hex_value(char c) noexcept { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+inline int hex_value(char c) noexcept {
+  return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
 // The character after a backslash inside double quotes.
 inline char unescape(char c) noexcept {
   switch (c) {

@@ -27,7 +27,6 @@ class request_decoder {
     slices_.reserve(initial_slices);
   }
 
-
   // Keeps its progress (arguments already found, position) between need_more answers,
   // so a request arriving in many pieces is scanned once, not once per piece.
   decode_result<resp::request> decode(std::span<const char> in) {
