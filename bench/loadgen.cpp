@@ -23,7 +23,7 @@
 // A progress line is printed each second when stdout is a terminal; --json prints the
 // final report as one JSON object instead of text. Exit status 1 on any mismatch or
 // connection error.
-#include "common/cli.hpp"
+#include "common/command_line.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
@@ -444,41 +444,47 @@ int run_load(const config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::cli args{"coronet-loadgen",
-                     "Drives a TCP server on loopback and reports its throughput."};
-  args.option("mode", "pingpong", "pingpong, request or idle")
-      .option("host", "127.0.0.1", "server address")
-      .option("port", "7000", "server port")
-      .option("connections", "1", "concurrent connections")
-      .option("size", "64", "pingpong: block bytes on the wire; request: payload bytes")
-      .option("duration", "5", "seconds of load (idle: seconds to hold the connections)")
-      .option("pipeline", "1", "request: requests sent before waiting for their replies")
-      .option("framing", "line", "request: line, length or json")
-      .option("threads", "1", "client threads, one io_context each")
-      .flag("json", "print the final report as one JSON object");
-  args.parse(argc, argv);
+  CLI::App app{"Drives a TCP server on loopback and reports its throughput.", "coronet-loadgen"};
+  examples::standard_options(app);
   config cfg;
-  cfg.mode = args.get("mode");
-  cfg.host = args.get("host");
-  cfg.port = static_cast<std::uint16_t>(args.number("port", 1, 65535));
-  cfg.connections = static_cast<std::size_t>(args.number("connections", 1, 100000));
-  cfg.size = static_cast<std::size_t>(args.number("size", 1, 64 * 1024 * 1024));
-  cfg.pipeline = static_cast<std::size_t>(args.number("pipeline", 1, 100000));
-  cfg.threads = static_cast<std::size_t>(args.number("threads", 1, 64));
-  cfg.framing = args.get("framing");
-  cfg.json = args.has("json");
-  cfg.duration = std::strtod(args.get("duration").c_str(), nullptr);
-  if (!(cfg.duration > 0 && cfg.duration <= 3600))
-    args.fail("--duration must be in (0, 3600] seconds");
-  if (cfg.mode != "pingpong" && cfg.mode != "request" && cfg.mode != "idle")
-    args.fail("--mode must be pingpong, request or idle");
-  if (cfg.framing != "line" && cfg.framing != "length" && cfg.framing != "json")
-    args.fail("--framing must be line, length or json");
+  app.add_option("--mode", cfg.mode, "pingpong, request or idle")
+      ->type_name("MODE")
+      ->check(CLI::IsMember({"pingpong", "request", "idle"}));
+  examples::add_host(app, cfg.host, "server address");
+  examples::add_port(app, cfg.port, examples::connecting);
+  app.add_option("--connections", cfg.connections, "concurrent connections")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  app.add_option("--size", cfg.size, "pingpong: block bytes on the wire; request: payload bytes")
+      ->type_name("BYTES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64 * 1024 * 1024}));
+  app.add_option("--duration", cfg.duration,
+                 "seconds of load (idle: seconds to hold the connections)")
+      ->type_name("SECONDS")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            double seconds = 0;
+            if (!CLI::detail::lexical_cast(text, seconds) || !(seconds > 0 && seconds <= 3600))
+              return "Value " + text + " is not a number of seconds in (0, 3600]";
+            return {};
+          },
+          "(0, 3600]"));
+  app.add_option("--pipeline", cfg.pipeline,
+                 "request: requests sent before waiting for their replies")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  examples::add_framing(app, cfg.framing, {"line", "length", "json"},
+                        "request: line, length or json");
+  examples::add_threads(app, cfg.threads, 64, "client threads, one io_context each");
+  app.add_flag("--json", cfg.json, "print the final report as one JSON object");
+  examples::parse(app, argc, argv);
   if (cfg.mode == "pingpong") {
-    if (cfg.size < 5) args.fail("pingpong: --size must be at least 5 (header, body, newline)");
+    if (cfg.size < 5)
+      examples::usage_error(app, "pingpong: --size must be at least 5 (header, body, newline)");
     const auto block = make_block(cfg.size);
     if (std::memchr(block.data(), '\n', 4) != nullptr)
-      args.fail("pingpong: this --size puts a newline byte in the length header; pick another");
+      examples::usage_error(
+          app, "pingpong: this --size puts a newline byte in the length header; pick another");
   }
   try {
     return cfg.mode == "idle" ? run_idle(cfg) : run_load(cfg);

@@ -19,12 +19,12 @@ using peer = chat::line_framed;
 
 struct chat_fixture {
   explicit chat_fixture(chat::options o = {}, std::size_t threads = 1)
-      : room(o), srv({.host = "127.0.0.1", .threads = threads}) {
-    srv.start([this](connection c) { return chat::session(std::move(c), &room); });
-  }
-  std::uint16_t port() const { return srv.local_endpoint().port(); }
+      : room(o),
+        srv([this](connection c) { return chat::session(std::move(c), &room); },
+            {.threads = threads}) {}
+  std::uint16_t port() const { return srv.port(); }
   chat::room room;
-  server srv;
+  running_server srv;
 };
 
 // A peer reads lines of up to 1 MiB: the server's own lines (a welcome listing every

@@ -2,6 +2,8 @@
 // its output, signal it, wait for it, all bounded in time.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,11 +13,34 @@
 #include <cstring>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace coronet::test {
+
+using namespace std::chrono_literals;
+
+// The lines of `text`, without their '\n'.
+inline std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+// What the example servers print on stderr once they listen; the group is the port.
+inline const std::regex listening{R"(listening on 127\.0\.0\.1:(\d+))"};
+
+// The number after "`name`: " in a program's report (stress_client's "verified: 10000"),
+// or an empty string.
+inline std::string output_field(const std::string& text, const std::string& name) {
+  std::smatch m;
+  const std::regex re{name + R"(: (\d+))"};
+  return std::regex_search(text, m, re) ? m[1].str() : std::string{};
+}
 
 class child_process {
  public:
@@ -134,5 +159,20 @@ class child_process {
   int stderr_ = -1;
   std::optional<int> exit_code_;
 };
+
+// Runs a program to its end with stdin closed; fails the test if it does not exit in
+// time.
+struct finished {
+  int code = -1;
+  std::string out, err;
+};
+
+inline finished run_to_end(std::vector<std::string> argv, std::chrono::milliseconds limit = 20s) {
+  child_process p{std::move(argv)};
+  p.close_stdin();
+  auto code = p.wait(limit);
+  REQUIRE_MESSAGE(code, "did not exit in time; stderr: " << p.err_text);
+  return {*code, p.out_text, p.err_text};
+}
 
 }  // namespace coronet::test

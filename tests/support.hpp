@@ -1,4 +1,5 @@
-// Shared helpers for coronet's tests: run a client coroutine under a watchdog.
+// Shared helpers for coronet's tests: a server on loopback for the length of a test, a
+// client coroutine run under a watchdog, and reads that collect what a peer sent.
 #pragma once
 
 #include <coronet/coronet.hpp>
@@ -10,14 +11,56 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
+
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace coronet::test {
 
 using namespace std::chrono_literals;
+
+// A coronet::server on 127.0.0.1 and a port the OS picks, serving `handler` from
+// construction on; stopped gracefully and waited for on destruction. Whatever the
+// handler refers to must be declared before it (and so outlive it). `options` may set
+// anything but the address:
+//
+//   running_server s{echo_handler, {.idle_timeout = 200ms}};
+//   run(client(s.port()));
+class running_server {
+ public:
+  explicit running_server(coronet::server::handler_type handler, server_options options = {})
+      : srv_(loopback(std::move(options))) {
+    srv_.start(std::move(handler));
+  }
+  ~running_server() { stop_and_wait(); }
+  running_server(const running_server&) = delete;
+  running_server& operator=(const running_server&) = delete;
+
+  std::uint16_t port() const { return srv_.local_endpoint().port(); }
+  coronet::server& server() noexcept { return srv_; }
+  const coronet::server& server() const noexcept { return srv_; }
+
+  // For checks of what the handlers left behind (counts, probes) before the end of the
+  // test; the destructor's own stop() and wait() are then no-ops.
+  void stop_and_wait() {
+    srv_.stop();
+    srv_.wait();
+  }
+
+ private:
+  static server_options loopback(server_options o) {
+    o.host = "127.0.0.1";
+    o.port = 0;
+    return o;
+  }
+
+  coronet::server srv_;
+};
 
 // Runs `op` on a fresh io_context in this thread. Fails the test (never hangs) if it
 // has not finished after `limit`; rethrows what it threw.
@@ -33,6 +76,15 @@ void run(Awaitable op, std::chrono::steady_clock::duration limit = 20s) {
   io.run_for(limit);
   REQUIRE_MESSAGE(done, "test coroutine did not finish within its time limit");
   if (error) std::rethrow_exception(error);
+}
+
+// Soft descriptor limit up to the hard one; children started afterwards inherit it.
+inline void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
 }
 
 inline asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {

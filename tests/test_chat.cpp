@@ -157,7 +157,7 @@ asio::awaitable<void> every_error(std::uint16_t port) {
 }  // namespace
 
 TEST_SUITE("chat") {
-  TEST_CASE("a three-user conversation in JSON mode, message by message") {
+  TEST_CASE("a three-user conversation in JSON mode message by message") {
     chat_fixture fx;
     run(three_users(fx.port()));
   }
@@ -167,7 +167,7 @@ TEST_SUITE("chat") {
     run(text_and_json(fx.port()));
   }
 
-  TEST_CASE("every error code, and the connection lives on until a line is too long") {
+  TEST_CASE("every error code and the connection lives on until a line is too long") {
     chat_fixture fx;
     run(every_error(fx.port()));
   }
@@ -244,7 +244,8 @@ asio::awaitable<void> ordering(std::uint16_t port, std::size_t senders, std::siz
 
 }  // namespace
 
-TEST_SUITE("chat") {
+// Both run the server on two threads, so both are in "threads" (run again under TSan).
+TEST_SUITE("threads") {
   TEST_CASE("10 000 messages from 10 senders reach 50 receivers complete and in order") {
     // Receivers here all share one test thread, so give them room: this test is about
     // order and completeness; dropping slow receivers has its own test below.
@@ -254,9 +255,7 @@ TEST_SUITE("chat") {
     CHECK(probe.out_of_order == 0);
     CHECK(probe.complete == 60);  // the senders receive everything too
   }
-}
 
-TEST_SUITE("threads") {
   TEST_CASE("chat across two server threads keeps each sender's order") {
     chat_fixture fx{{.max_queued = 64 << 20}, 2};
     load_probe probe;

@@ -148,7 +148,8 @@ TEST_SUITE("chat") {
     run([](std::uint16_t port) -> asio::awaitable<void> {
       auto p = co_await open(port);
       say_line(*p, std::string(9000, 'x'));
-      CHECK((co_await next_text(p.get())) == "! too_large: line over the limit; closing the connection");
+      CHECK((co_await next_text(p.get())) ==
+            "! too_large: line over the limit; closing the connection");
       CHECK(co_await closed(p.get()));
     }(fx.port()));
   }

@@ -33,7 +33,7 @@ decode_status decode_all(Codec& codec, std::string_view input, std::vector<std::
 
 }  // namespace
 
-TEST_SUITE("line_codec") {
+TEST_SUITE("codecs") {
   TEST_CASE("splits LF and CRLF lines and keeps empty lines") {
     line_codec codec;
     std::vector<std::string> frames;
@@ -55,7 +55,7 @@ TEST_SUITE("line_codec") {
     CHECK(frames == std::vector<std::string>{"a", "bc"});
   }
 
-  TEST_CASE("max_length exactly passes, one byte over fails") {
+  TEST_CASE("max_length exactly passes and one byte over fails") {
     line_codec codec{{.max_length = 8}};
     std::vector<std::string> frames;
     CHECK(decode_all(codec, "12345678\n", frames) == decode_status::need_more);
@@ -66,7 +66,7 @@ TEST_SUITE("line_codec") {
     CHECK(ec == errc::frame_too_large);
   }
 
-  TEST_CASE("an over-long line fails as soon as the limit is passed, without its delimiter") {
+  TEST_CASE("an over-long line fails as soon as the limit is passed without its delimiter") {
     line_codec codec{{.max_length = 8}};
     std::vector<std::string> frames;
     // Eight bytes: could still be a valid line.
@@ -143,8 +143,8 @@ TEST_SUITE("line_codec") {
   }
 }
 
-TEST_SUITE("length_prefixed_codec") {
-  TEST_CASE("round trips with 1, 2, 4 and 8-byte headers in both byte orders") {
+TEST_SUITE("codecs") {
+  TEST_CASE("round trips with headers of 1 2 4 and 8 bytes in both byte orders") {
     for (std::size_t h : {1u, 2u, 4u, 8u}) {
       for (auto order : {byte_order::big, byte_order::little}) {
         CAPTURE(h);
@@ -171,7 +171,7 @@ TEST_SUITE("length_prefixed_codec") {
     CHECK(out.substr(0, 2) == std::string("\2\1", 2));
   }
 
-  TEST_CASE("max_frame exactly passes, one over fails before any payload arrives") {
+  TEST_CASE("max_frame exactly passes and one over fails before any payload arrives") {
     length_prefixed_codec codec{{.header_bytes = 4, .max_frame = 10}};
     std::string ok;
     codec.encode(std::string(10, 'a'), ok);
@@ -230,7 +230,7 @@ TEST_SUITE("length_prefixed_codec") {
     CHECK(out.size() == 256);
   }
 
-  TEST_CASE("header_bytes other than 1, 2, 4, 8 is a programming error") {
+  TEST_CASE("header_bytes other than 1 2 4 or 8 is a programming error") {
     CHECK_THROWS_AS(length_prefixed_codec({.header_bytes = 3}), std::invalid_argument);
   }
 }

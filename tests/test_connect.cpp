@@ -119,29 +119,30 @@ asio::awaitable<void> readiness_without_a_buffer() {
 
 }  // namespace
 
-TEST_CASE("connect to a refused port fails with connection_refused") {
-  run(expect_refused(unused_port()));
-}
+TEST_SUITE("connect") {
+  TEST_CASE("connect to a refused port fails with connection_refused") {
+    run(expect_refused(unused_port()));
+  }
 
-TEST_CASE("connect times out with errc::timed_out against a full backlog") {
-  run(expect_connect_timeout());
-}
+  TEST_CASE("connect times out with errc::timed_out against a full backlog") {
+    run(expect_connect_timeout());
+  }
 
-TEST_CASE("with_timeout cancels a read and leaves the connection usable") {
-  server srv{{.host = "127.0.0.1"}};
-  srv.start(silent_then_echo);
-  run(silent_server_times_out(srv.local_endpoint().port()));
-}
+  TEST_CASE("with_timeout cancels a read and leaves the connection usable") {
+    running_server s{silent_then_echo};
+    run(silent_server_times_out(s.port()));
+  }
 
-TEST_CASE("errc has a category with readable messages") {
-  std::error_code ec = errc::frame_too_large;
-  CHECK(ec.category().name() == std::string("coronet"));
-  CHECK(ec.message() == "frame exceeds the configured limit");
-  CHECK(std::error_code(errc::timed_out) == std::errc::timed_out);
-  CHECK(is_disconnect(asio::error::connection_reset));
-  CHECK_FALSE(is_disconnect(errc::bad_message));
-}
+  TEST_CASE("errc has a category with readable messages") {
+    std::error_code ec = errc::frame_too_large;
+    CHECK(ec.category().name() == std::string("coronet"));
+    CHECK(ec.message() == "frame exceeds the configured limit");
+    CHECK(std::error_code(errc::timed_out) == std::errc::timed_out);
+    CHECK(is_disconnect(asio::error::connection_reset));
+    CHECK_FALSE(is_disconnect(errc::bad_message));
+  }
 
-TEST_CASE("wait_readable returns on data and on EOF and takes no byte") {
-  run(readiness_without_a_buffer());
+  TEST_CASE("wait_readable returns on data and on EOF and takes no byte") {
+    run(readiness_without_a_buffer());
+  }
 }

@@ -1,5 +1,5 @@
-// json_channel: typed messages, bad input answered while the connection lives on,
-// depth limits.
+// json_channel and parse_message: typed messages, bad input answered while the
+// connection lives on, depth limits, numbers out of a double's range.
 #include "script_stream.hpp"
 #include "support.hpp"
 
@@ -83,18 +83,16 @@ asio::awaitable<void> point_client(std::uint16_t port) {
 
 TEST_SUITE("json") {
   TEST_CASE("typed messages round trip over newline-delimited JSON and bad input is answered") {
-    server srv{{.host = "127.0.0.1"}};
-    srv.start(point_server<line_codec>);
-    run(point_client<line_codec>(srv.local_endpoint().port()));
+    running_server s{point_server<line_codec>};
+    run(point_client<line_codec>(s.port()));
   }
 
   TEST_CASE("the same over length-prefixed framing") {
-    server srv{{.host = "127.0.0.1"}};
-    srv.start(point_server<length_prefixed_codec>);
-    run(point_client<length_prefixed_codec>(srv.local_endpoint().port()));
+    running_server s{point_server<length_prefixed_codec>};
+    run(point_client<length_prefixed_codec>(s.port()));
   }
 
-  TEST_CASE("one message per line, compact, invalid UTF-8 replaced rather than thrown") {
+  TEST_CASE("one compact message per line with invalid UTF-8 replaced rather than thrown") {
     asio::io_context io;
     json_channel<line_codec, script_stream> ch{script_stream{io.get_executor(), {}}};
     ch.write(json{{"a", 1}, {"b", {1, 2}}});
@@ -106,7 +104,7 @@ TEST_SUITE("json") {
     CHECK(ch.stream().written == "{\"a\":1,\"b\":[1,2]}\n\"bad \xef\xbf\xbd byte\"\n");
   }
 
-  TEST_CASE("a 1 MiB array nested 100000 levels deep is rejected, and the next message read") {
+  TEST_CASE("a 1 MiB array nested 100000 levels deep is rejected and the next message read") {
     asio::io_context io;
     std::string deep = std::string(100000, '[') + std::string(100000, ']');
     deep.resize(1 << 20, ' ');
@@ -142,5 +140,20 @@ TEST_SUITE("json") {
     CHECK(detail::json_too_deep("[[[[1]]]]", 3));
     CHECK_FALSE(detail::json_too_deep("[[[1]]]", 3));
     CHECK_FALSE(detail::json_too_deep(R"(["\"[[[[["])", 2));
+  }
+
+  // Regression: found by fuzz_json_channel. nlohmann throws out_of_range, not
+  // parse_error, for a number over a double's range; parse_message let it escape, so
+  // one `[1e999]` from a peer ended a json_channel or JSON-RPC connection with an
+  // unexpected exception instead of a message_error the handler answers and survives.
+  TEST_CASE("parse_message reports a number over a double's range as message_error") {
+    CHECK_THROWS_AS(parse_message("[1e3000]"), message_error);
+    CHECK_THROWS_AS(parse_message(R"({"id":-1e999})"), message_error);
+    try {
+      (void)parse_message("1e400");
+      FAIL("no exception");
+    } catch (const message_error& e) {
+      CHECK(e.code() == errc::bad_message);
+    }
   }
 }

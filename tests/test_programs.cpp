@@ -1,26 +1,19 @@
 // The example programs as a user runs them: real processes on loopback.
+#include "chat_support.hpp"
 #include "process.hpp"
-#include "support.hpp"
-
-#include <chat_room.hpp>
 
 #include <coronet/length_prefixed_codec.hpp>
 #include <nlohmann/json.hpp>
 
 #include <regex>
+#include <thread>
 
 using namespace coronet;
 using namespace coronet::test;
-
-namespace {
-
-const std::regex listening{R"(listening on 127\.0\.0\.1:(\d+))"};
-
-}  // namespace
+using coronet::test::chat_peers::chat_fixture;
 
 TEST_SUITE("programs") {
-  TEST_CASE(
-      "echo_server in each framing mode, verified by echo_client --count, exits 0 on SIGTERM") {
+  TEST_CASE("echo_server in each framing mode verified by echo_client --count exits 0 on SIGTERM") {
     for (std::string framing : {"raw", "line", "length"}) {
       CAPTURE(framing);
       child_process server{{ECHO_SERVER_PATH, "--port", "0", "--framing", framing}};
@@ -67,10 +60,8 @@ TEST_SUITE("programs") {
   }
 
   TEST_CASE("chat_client scripted through a pipe sends its lines and waits for their echoes") {
-    chat::room room;
-    server srv{{.host = "127.0.0.1"}};
-    srv.start([&room](connection c) { return chat::session(std::move(c), &room); });
-    const auto port = std::to_string(srv.local_endpoint().port());
+    chat_fixture fx;
+    const auto port = std::to_string(fx.port());
     child_process client{{CHAT_CLIENT_PATH, "--name", "zed", "--port", port}};
     client.write_stdin("hello there\n/who\n/nick zed2\nbye\n");
     client.close_stdin();
@@ -87,12 +78,10 @@ TEST_SUITE("programs") {
   }
 
   TEST_CASE("chat_client exits 1 when its name is taken") {
-    chat::room room;
-    server srv{{.host = "127.0.0.1"}};
-    srv.start([&room](connection c) { return chat::session(std::move(c), &room); });
-    const auto port = std::to_string(srv.local_endpoint().port());
+    chat_fixture fx;
+    const auto port = std::to_string(fx.port());
     child_process first{{CHAT_CLIENT_PATH, "--name", "amy", "--port", port}};
-    for (int i = 0; i < 1000 && room.users().empty(); ++i)
+    for (int i = 0; i < 1000 && fx.room.users().empty(); ++i)
       std::this_thread::sleep_for(10ms);  // joined
     child_process second{{CHAT_CLIENT_PATH, "--name", "AMY", "--port", port}};
     second.close_stdin();

@@ -15,12 +15,6 @@ using namespace coronet::test;
 
 namespace {
 
-server_options loopback(server_options o = {}) {
-  o.host = "127.0.0.1";
-  o.port = 0;
-  return o;
-}
-
 asio::awaitable<void> echo_once(std::uint16_t port, std::string message) {
   auto conn = co_await connect("127.0.0.1", port);
   co_await conn.write(asio::buffer(message));
@@ -50,21 +44,20 @@ asio::awaitable<void> many_clients(std::uint16_t port, int clients) {
 
 }  // namespace
 
-TEST_CASE("server echoes through the connection API on a port picked by the OS") {
-  server srv{loopback()};
-  srv.start(echo_handler);
-  auto port = srv.local_endpoint().port();
-  CHECK(port != 0);
-  run(echo_once(port, "hello, coronet"));
-  srv.stop();
-  srv.wait();
-  CHECK(srv.connection_count() == 0);
-}
+TEST_SUITE("server") {
+  TEST_CASE("server echoes through the connection API on a port picked by the OS") {
+    running_server s{echo_handler};
+    auto port = s.port();
+    CHECK(port != 0);
+    run(echo_once(port, "hello, coronet"));
+    s.stop_and_wait();
+    CHECK(s.server().connection_count() == 0);
+  }
 
-TEST_CASE("server serves 200 concurrent clients") {
-  server srv{loopback()};
-  srv.start(echo_handler);
-  run(many_clients(srv.local_endpoint().port(), 200));
+  TEST_CASE("server serves 200 concurrent clients") {
+    running_server s{echo_handler};
+    run(many_clients(s.port(), 200));
+  }
 }
 
 namespace {
@@ -96,17 +89,19 @@ asio::awaitable<void> connect_and_wait_for_eof(std::uint16_t port, int clients, 
 }
 }  // namespace
 
-TEST_CASE("stop() ends pending reads as EOF and handlers finish before the timeout") {
-  stop_probe probe;
-  server srv{loopback({.shutdown_timeout = 30s})};
-  srv.start([&probe](connection c) { return reading_handler(std::move(c), &probe); });
-  auto started = std::chrono::steady_clock::now();
-  run(connect_and_wait_for_eof(srv.local_endpoint().port(), 5, &probe, &srv));
-  srv.wait();
-  CHECK(probe.saw_eof_while_stopping == 5);
-  CHECK(srv.connection_count() == 0);
-  // Not a timing goal: proves the 30 s drain deadline was not what ended the handlers.
-  CHECK(std::chrono::steady_clock::now() - started < 25s);
+TEST_SUITE("server") {
+  TEST_CASE("stop() ends pending reads as EOF and handlers finish before the timeout") {
+    stop_probe probe;
+    running_server s{[&probe](connection c) { return reading_handler(std::move(c), &probe); },
+                     {.shutdown_timeout = 30s}};
+    auto started = std::chrono::steady_clock::now();
+    run(connect_and_wait_for_eof(s.port(), 5, &probe, &s.server()));
+    s.server().wait();
+    CHECK(probe.saw_eof_while_stopping == 5);
+    CHECK(s.server().connection_count() == 0);
+    // Not a timing goal: proves the 30 s drain deadline was not what ended the handlers.
+    CHECK(std::chrono::steady_clock::now() - started < 25s);
+  }
 }
 
 namespace {
@@ -135,14 +130,16 @@ asio::awaitable<void> connect_then_stop(std::uint16_t port, server* srv) {
 }
 }  // namespace
 
-TEST_CASE("a handler that never returns is closed after shutdown_timeout") {
-  stubborn_probe probe;
-  server srv{loopback({.shutdown_timeout = 200ms, .cancel_on_force_close = true})};
-  srv.start([&probe](connection c) { return stubborn_handler(std::move(c), &probe); });
-  run(connect_then_stop(srv.local_endpoint().port(), &srv));
-  srv.wait();
-  CHECK(probe.cancelled);  // its timer wait was interrupted
-  CHECK(srv.connection_count() == 0);
+TEST_SUITE("server") {
+  TEST_CASE("a handler that never returns is closed after shutdown_timeout") {
+    stubborn_probe probe;
+    running_server s{[&probe](connection c) { return stubborn_handler(std::move(c), &probe); },
+                     {.shutdown_timeout = 200ms, .cancel_on_force_close = true}};
+    run(connect_then_stop(s.port(), &s.server()));
+    s.server().wait();
+    CHECK(probe.cancelled);  // its timer wait was interrupted
+    CHECK(s.server().connection_count() == 0);
+  }
 }
 
 namespace {
@@ -158,18 +155,21 @@ asio::awaitable<void> sleeping_handler(connection conn, std::atomic<bool>* destr
 }
 }  // namespace
 
-TEST_CASE(
-    "without cancel_on_force_close a stuck handler is closed then destroyed with the server") {
-  std::atomic<bool> destroyed{false};
-  {
-    server srv{loopback({.shutdown_timeout = 200ms})};
-    srv.start([&destroyed](connection c) { return sleeping_handler(std::move(c), &destroyed); });
-    // The client sees its connection closed by the forced close after shutdown_timeout.
-    run(connect_then_stop(srv.local_endpoint().port(), &srv));
-    srv.wait();              // returns although the handler never did
-    CHECK_FALSE(destroyed);  // not cancelled: its frame is still suspended on the timer
+TEST_SUITE("server") {
+  TEST_CASE(
+      "without cancel_on_force_close a stuck handler is closed then destroyed with the server") {
+    std::atomic<bool> destroyed{false};
+    {
+      running_server s{
+          [&destroyed](connection c) { return sleeping_handler(std::move(c), &destroyed); },
+          {.shutdown_timeout = 200ms}};
+      // The client sees its connection closed by the forced close after shutdown_timeout.
+      run(connect_then_stop(s.port(), &s.server()));
+      s.server().wait();       // returns although the handler never did
+      CHECK_FALSE(destroyed);  // not cancelled: its frame is still suspended on the timer
+    }
+    CHECK(destroyed);  // the server took the frame down with it: destructors ran
   }
-  CHECK(destroyed);  // the server took the frame down with it: destructors ran
 }
 
 namespace {
@@ -190,10 +190,11 @@ asio::awaitable<void> over_the_limit(std::uint16_t port, server* srv) {
 }
 }  // namespace
 
-TEST_CASE("max_connections refuses the extra connection and keeps serving the rest") {
-  server srv{loopback({.max_connections = 2})};
-  srv.start(echo_handler);
-  run(over_the_limit(srv.local_endpoint().port(), &srv));
+TEST_SUITE("server") {
+  TEST_CASE("max_connections refuses the extra connection and keeps serving the rest") {
+    running_server s{echo_handler, {.max_connections = 2}};
+    run(over_the_limit(s.port(), &s.server()));
+  }
 }
 
 namespace {
@@ -212,14 +213,14 @@ asio::awaitable<void> stay_silent(std::uint16_t port) {
 }
 }  // namespace
 
-TEST_CASE("idle_timeout closes a silent connection") {
-  idle_closed = 0;
-  server srv{loopback({.idle_timeout = 150ms})};
-  srv.start(idle_handler);
-  run(stay_silent(srv.local_endpoint().port()));
-  srv.stop();
-  srv.wait();
-  CHECK(idle_closed == 1);
+TEST_SUITE("server") {
+  TEST_CASE("idle_timeout closes a silent connection") {
+    idle_closed = 0;
+    running_server s{idle_handler, {.idle_timeout = 150ms}};
+    run(stay_silent(s.port()));
+    s.stop_and_wait();
+    CHECK(idle_closed == 1);
+  }
 }
 
 namespace {
@@ -238,54 +239,54 @@ asio::awaitable<void> boom_then_echo(std::uint16_t port) {
 }
 }  // namespace
 
-TEST_CASE("an exception escaping a handler is reported and closes only that connection") {
-  std::mutex m;
-  std::vector<std::string> reports;
-  server srv{loopback({.on_error = [&](const error_info& info) {
-    try {
-      std::rethrow_exception(info.error);
-    } catch (const std::exception& e) {
-      std::lock_guard lock{m};
-      reports.push_back(std::to_string(info.connection_id) + ": " + e.what());
-    }
-  }})};
-  srv.start(throwing_handler);
-  run(boom_then_echo(srv.local_endpoint().port()));
-  srv.stop();
-  srv.wait();
-  REQUIRE(reports.size() == 1);
-  CHECK(reports[0].find("handler exploded") != std::string::npos);
+TEST_SUITE("server") {
+  TEST_CASE("an exception escaping a handler is reported and closes only that connection") {
+    std::mutex m;
+    std::vector<std::string> reports;
+    running_server s{throwing_handler, {.on_error = [&](const error_info& info) {
+                       try {
+                         std::rethrow_exception(info.error);
+                       } catch (const std::exception& e) {
+                         std::lock_guard lock{m};
+                         reports.push_back(std::to_string(info.connection_id) + ": " + e.what());
+                       }
+                     }}};
+    run(boom_then_echo(s.port()));
+    s.stop_and_wait();
+    REQUIRE(reports.size() == 1);
+    CHECK(reports[0].find("handler exploded") != std::string::npos);
+  }
 }
 
 TEST_SUITE("threads") {
   TEST_CASE("threads = 2 spreads connections over both worker threads") {
     std::mutex m;
     std::set<std::thread::id> seen;
-    server srv{loopback({.threads = 2})};
-    srv.start([&](connection c) {
-      {
-        std::lock_guard lock{m};
-        seen.insert(std::this_thread::get_id());
-      }
-      return echo_handler(std::move(c));
-    });
-    run(many_clients(srv.local_endpoint().port(), 8));
-    srv.stop();
-    srv.wait();
+    running_server s{[&](connection c) {
+                       {
+                         std::lock_guard lock{m};
+                         seen.insert(std::this_thread::get_id());
+                       }
+                       return echo_handler(std::move(c));
+                     },
+                     {.threads = 2}};
+    run(many_clients(s.port(), 8));
+    s.stop_and_wait();
     CHECK(seen.size() == 2);
     CHECK(seen.count(std::this_thread::get_id()) == 0);
   }
 
   TEST_CASE("stop() called from inside a handler shuts the server down") {
-    server srv{loopback({.threads = 2})};
-    server* self = &srv;
-    srv.start([self](connection c) {
-      self->stop();  // must not block or deadlock on a worker thread
-      return echo_handler(std::move(c));
-    });
-    run(connect_then_expect_eof(srv.local_endpoint().port()));
-    srv.wait();
-    CHECK(srv.connection_count() == 0);
+    // The server starts serving while `s` is still being constructed: the handler only
+    // runs once a client connects, after that.
+    running_server s{[&s](connection c) {
+                       s.server().stop();  // must not block or deadlock on a worker thread
+                       return echo_handler(std::move(c));
+                     },
+                     {.threads = 2}};
+    run(connect_then_expect_eof(s.port()));
+    s.server().wait();
+    CHECK(s.server().connection_count() == 0);
   }
 }
 
@@ -322,47 +323,43 @@ asio::awaitable<void> count_drops_with_handler(std::uint16_t port, server* srv,
 }
 }  // namespace
 
-TEST_CASE("a connection leaves the server's count when its handler returns") {
-  hand_off_probe probe;
-  server srv{loopback()};
-  srv.start([&probe](connection c) { return hand_off(std::move(c), &probe); });
-  run(count_drops_with_handler(srv.local_endpoint().port(), &srv, &probe));
-  srv.stop();
-  srv.wait();
-}
+TEST_SUITE("server") {
+  TEST_CASE("a connection leaves the server's count when its handler returns") {
+    hand_off_probe probe;
+    running_server s{[&probe](connection c) { return hand_off(std::move(c), &probe); }};
+    run(count_drops_with_handler(s.port(), &s.server(), &probe));
+  }
 
-TEST_CASE("a peer that resets before its handler starts still has the address it came from") {
-  // The only worker is held inside the first handler while the second client connects
-  // and resets; by the time the second handler runs, the socket can no longer tell
-  // its peer (getpeername fails), so the address must come from accept.
-  std::promise<void> first_started;
-  std::promise<void> release_first;
-  auto release = release_first.get_future().share();
-  std::promise<asio::ip::tcp::endpoint> second_peer;
-  std::atomic<int> handlers{0};
-  server srv{loopback()};
-  srv.start([&](connection conn) -> asio::awaitable<void> {
-    if (handlers++ == 0) {
-      first_started.set_value();
-      release.wait();  // blocks the worker thread on purpose
-    } else {
-      second_peer.set_value(conn.remote_endpoint());
-    }
-    co_return;
-  });
-  asio::io_context io;
-  asio::ip::tcp::socket first{io};
-  first.connect(srv.local_endpoint());
-  REQUIRE(first_started.get_future().wait_for(10s) == std::future_status::ready);
-  asio::ip::tcp::socket second{io};
-  second.connect(srv.local_endpoint());
-  const auto second_address = second.local_endpoint();
-  second.set_option(asio::socket_base::linger(true, 0));
-  second.close();  // RST, while the connection waits in the accept queue
-  release_first.set_value();
-  auto seen = second_peer.get_future();
-  REQUIRE(seen.wait_for(10s) == std::future_status::ready);
-  CHECK(seen.get() == second_address);
-  srv.stop();
-  srv.wait();
+  TEST_CASE("a peer that resets before its handler starts still has the address it came from") {
+    // The only worker is held inside the first handler while the second client connects
+    // and resets; by the time the second handler runs, the socket can no longer tell
+    // its peer (getpeername fails), so the address must come from accept.
+    std::promise<void> first_started;
+    std::promise<void> release_first;
+    auto release = release_first.get_future().share();
+    std::promise<asio::ip::tcp::endpoint> second_peer;
+    std::atomic<int> handlers{0};
+    running_server s{[&](connection conn) -> asio::awaitable<void> {
+      if (handlers++ == 0) {
+        first_started.set_value();
+        release.wait();  // blocks the worker thread on purpose
+      } else {
+        second_peer.set_value(conn.remote_endpoint());
+      }
+      co_return;
+    }};
+    asio::io_context io;
+    asio::ip::tcp::socket first{io};
+    first.connect(s.server().local_endpoint());
+    REQUIRE(first_started.get_future().wait_for(10s) == std::future_status::ready);
+    asio::ip::tcp::socket second{io};
+    second.connect(s.server().local_endpoint());
+    const auto second_address = second.local_endpoint();
+    second.set_option(asio::socket_base::linger(true, 0));
+    second.close();  // RST, while the connection waits in the accept queue
+    release_first.set_value();
+    auto seen = second_peer.get_future();
+    REQUIRE(seen.wait_for(10s) == std::future_status::ready);
+    CHECK(seen.get() == second_address);
+  }
 }

@@ -6,7 +6,7 @@
 // in text mode. Incoming events print as readable lines while you type. With stdin
 // piped it runs as a script: it sends its lines, waits until the server has answered
 // each of them, then leaves.
-#include "../common/cli.hpp"
+#include "../common/command_line.hpp"
 #include "chat_room.hpp"
 
 #include <coronet/connect.hpp>
@@ -125,21 +125,24 @@ asio::awaitable<void> run_client(std::string host, std::uint16_t port, client_st
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::cli args{"chat_client", "A terminal client for chat_server (JSON mode)."};
-  args.option("name", "", "your name: 1 to 32 letters, digits, '_' or '-'")
-      .option("host", "127.0.0.1", "server address")
-      .option("port", "7777", "server port");
-  args.parse(argc, argv);
+  CLI::App app{"A terminal client for chat_server (JSON mode).", "chat_client"};
+  examples::standard_options(app);
   client_state st;
-  st.name = args.get("name");
-  if (st.name.empty()) args.fail("--name is required");
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7777;
+  app.add_option("--name", st.name, "your name: 1 to 32 letters, digits, '_' or '-'")
+      ->type_name("NAME")
+      ->required();
+  examples::add_host(app, host, "server address");
+  examples::add_port(app, port, examples::connecting);
+  examples::parse(app, argc, argv);
 
+  // Not coronet::sync_wait: the stdin thread posts to this io_context and may still be
+  // blocked in getline when the chat ends, so the context must outlive main's return
+  // (the process ends with _Exit below, never destroying it).
   asio::io_context io;
   std::exception_ptr failure;
-  asio::co_spawn(
-      io,
-      run_client(args.get("host"), static_cast<std::uint16_t>(args.number("port", 1, 65535)), &st),
-      [&](std::exception_ptr e) { failure = e; });
+  asio::co_spawn(io, run_client(host, port, &st), [&](std::exception_ptr e) { failure = e; });
   io.run();
   int code = st.exit_code;
   if (failure) {

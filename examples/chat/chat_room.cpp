@@ -119,11 +119,16 @@ std::string printable(std::string_view s) {
 
 std::string_view code(room_error e) noexcept {
   switch (e) {
-    case room_error::none: return "";
-    case room_error::invalid_name: return "invalid_name";
-    case room_error::name_taken: return "name_taken";
-    case room_error::not_joined: return "not_joined";
-    case room_error::no_such_user: return "no_such_user";
+    case room_error::none:
+      return "";
+    case room_error::invalid_name:
+      return "invalid_name";
+    case room_error::name_taken:
+      return "name_taken";
+    case room_error::not_joined:
+      return "not_joined";
+    case room_error::no_such_user:
+      return "no_such_user";
   }
   return "";
 }
@@ -142,19 +147,6 @@ std::string room::key(std::string_view name) {
   return k;
 }
 
-room::slot& room::local_slot(const asio::any_io_executor& ex) {
-  const auto me = std::this_thread::get_id();
-  const std::size_t n = slot_count_.load(std::memory_order_acquire);
-  for (std::size_t i = 0; i < n; ++i)
-    if (slots_[i]->thread == me) return *slots_[i];
-  std::lock_guard lock{mutex_};
-  const std::size_t count = slot_count_.load(std::memory_order_relaxed);
-  if (count == max_threads) throw std::length_error("chat::room: too many threads");
-  slots_[count] = std::make_unique<slot>(slot{me, ex, {}});
-  slot_count_.store(count + 1, std::memory_order_release);
-  return *slots_[count];
-}
-
 std::vector<std::string> room::users_locked() const {
   std::vector<std::string> names;
   names.reserve(by_key_.size());
@@ -169,7 +161,8 @@ std::vector<std::string> room::users() const {
   return users_locked();
 }
 
-room_error room::join(const member& m, const std::string& name, std::vector<std::string>* users) {
+room_error room::join(member& m, line_framed& frames, const std::string& name,
+                      std::vector<std::string>* users) {
   if (!valid_name(name)) return room_error::invalid_name;
   {
     std::lock_guard lock{mutex_};
@@ -177,8 +170,8 @@ room_error room::join(const member& m, const std::string& name, std::vector<std:
     if (!inserted) return room_error::name_taken;
     *users = users_locked();
   }
-  local_slot(m.executor).members.push_back(m);
-  broadcast(std::make_shared<const rendered>(events::joined(name)), m.id);
+  m.place = (m.mode == mode::json ? json_ : text_).join(frames);
+  broadcast(events::joined(name), &m);
   examples::log("join: ", name, " (connection ", m.id, ")");
   return room_error::none;
 }
@@ -195,13 +188,13 @@ room_error room::rename(std::uint64_t id, const std::string& from, const std::st
     by_key_.erase(old);
     by_key_.emplace(key(to), std::move(e));
   }
-  broadcast(std::make_shared<const rendered>(events::renamed(from, to)), 0);
+  broadcast(events::renamed(from, to), nullptr);
   examples::log("rename: ", from, " -> ", to);
   return room_error::none;
 }
 
 room_error room::whisper(const member& from, const std::string& from_name, const std::string& to,
-                          std::string_view text) {
+                         std::string_view text) {
   entry target;
   {
     std::lock_guard lock{mutex_};
@@ -212,67 +205,38 @@ room_error room::whisper(const member& from, const std::string& from_name, const
   auto to_me = events::whisper(from_name, target.name, text, true);
   if (target.id != from.id) {  // to oneself: one copy, the sender's
     auto to_them = events::whisper(from_name, target.name, text, false);
-    send_or_drop(target.out, to_them.for_mode(target.mode), target.id);
+    if (target.out.try_send(std::string_view{to_them.for_mode(target.mode)}).full()) {
+      examples::log("disconnecting slow receiver (connection ", target.id, "): outbox over ",
+                    options_.max_queued, " bytes");
+      ++slow_;
+      target.out.close(coronet::errc::outbox_full);
+    }
   }
   from.out.try_send(std::string_view{to_me.for_mode(from.mode)});
   return room_error::none;
 }
 
 void room::say(const std::string& from, std::string_view text) {
-  broadcast(std::make_shared<const rendered>(events::message(from, text)), 0);
+  broadcast(events::message(from, text), nullptr);
 }
 
-void room::leave(std::uint64_t id, const std::string& name) {
+void room::leave(member& m, const std::string& name) {
   {
     std::lock_guard lock{mutex_};
     auto it = by_key_.find(key(name));
-    if (it != by_key_.end() && it->second.id == id) by_key_.erase(it);
+    if (it != by_key_.end() && it->second.id == m.id) by_key_.erase(it);
   }
-  const auto me = std::this_thread::get_id();
-  const std::size_t n = slot_count_.load(std::memory_order_acquire);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (slots_[i]->thread != me) continue;
-    auto& members = slots_[i]->members;
-    std::erase_if(members, [id](const member& m) { return m.id == id; });
-  }
-  broadcast(std::make_shared<const rendered>(events::left(name)), id);
-  examples::log("leave: ", name, " (connection ", id, ")");
+  m.place.leave();
+  broadcast(events::left(name), nullptr);
+  examples::log("leave: ", name, " (connection ", m.id, ")");
 }
 
-void room::broadcast(const std::shared_ptr<const rendered>& event, std::uint64_t except_id) {
-  const auto me = std::this_thread::get_id();
-  const std::size_t n = slot_count_.load(std::memory_order_acquire);
-  for (std::size_t i = 0; i < n; ++i) {
-    slot* s = slots_[i].get();
-    if (s->thread == me) {
-      deliver(*s, *event, except_id);
-    } else {
-      asio::post(s->executor, [this, s, event, except_id] { deliver(*s, *event, except_id); });
-    }
-  }
-}
-
-void room::deliver(slot& s, const rendered& event, std::uint64_t except_id) {
-  for (auto& m : s.members)
-    if (m.id != except_id && m.out.is_open()) send_or_drop(m.out, event.for_mode(m.mode), m.id);
-}
-
-// One receiver's trouble (a full queue, even an exception) is that receiver's alone:
-// it is dropped, and delivery to everyone else goes on.
-void room::send_or_drop(const line_outbox& out, const std::string& line, std::uint64_t id) {
-  bool queued = false;
-  try {
-    queued = out.try_send(std::string_view{line});
-  } catch (const std::exception& e) {
-    examples::log("dropping connection ", id, ": ", e.what());
-    out.close();
-    return;
-  }
-  if (queued) return;
-  examples::log("disconnecting slow receiver (connection ", id, "): outbox over ",
-                options_.max_queued, " bytes");
-  ++slow_;
-  out.close();
+void room::broadcast(const rendered& event, const member* except) {
+  const auto skip = [except](mode m) {
+    return except != nullptr && except->mode == m ? except->place.id() : 0;
+  };
+  json_.publish(event.json, coronet::overflow::close(), skip(mode::json));
+  text_.publish(event.text, coronet::overflow::close(), skip(mode::text));
 }
 
 }  // namespace chat

@@ -1,19 +1,17 @@
 // The chat room behind chat_server: who is here, and delivery of events to them.
 //
-// Threading (the design muduo's chat examples arrive at): every worker thread has a
-// slot listing the members whose connections live on that thread. A broadcast renders
-// the event once, delivers it inline to its own thread's members and posts it once to
-// every other thread, which delivers to its members. So a message costs one post per
-// thread, not one per receiver, no lock is held while sending, and events from one
-// sender reach every receiver in the order sent (posts to one thread run in order).
-// The name registry, touched on join, rename, leave, who and whisper only, sits behind
-// one mutex.
+// Delivery is coronet::broadcast_group's (per-thread member lists, one post per thread
+// per event, each sender's events in order at every receiver): one group per mode, so
+// an event is rendered once as JSON and once as text and each member gets its own
+// form. The name registry, touched on join, rename, leave, who and whisper only, sits
+// behind one mutex.
 //
-// Slow receivers: delivery uses the member's bounded outbox (try_send). A receiver whose
-// queue is over its high-water mark is disconnected and logged; nobody else waits, and
-// nothing that goes wrong for one receiver stops delivery to the others.
+// Slow receivers: delivery uses the member's bounded outbox. A receiver whose queue is
+// over its high-water mark is closed (the group's overflow::close(); its session logs
+// errc::outbox_full as the reason); nobody else waits.
 #pragma once
 
+#include <coronet/broadcast_group.hpp>
 #include <coronet/connection.hpp>
 #include <coronet/framed.hpp>
 #include <coronet/line_codec.hpp>
@@ -85,34 +83,31 @@ class room {
 
   const options& settings() const noexcept { return options_; }
 
+  using group = coronet::broadcast_group<coronet::line_codec>;
+
   struct member {
-    std::uint64_t id = 0;
+    std::uint64_t id = 0;  // the connection's
     chat::mode mode = mode::json;
     line_outbox out;
-    asio::any_io_executor executor;  // the member's connection's
+    group::membership place;  // in the group of its mode, once joined
   };
 
-  // Called on the member's own thread (its session).
-  room_error join(const member& m, const std::string& name, std::vector<std::string>* users);
+  // Called on the member's own thread (its session), with its connection's frames.
+  room_error join(member& m, line_framed& frames, const std::string& name,
+                  std::vector<std::string>* users);
   room_error rename(std::uint64_t id, const std::string& from, const std::string& to);
   // To oneself: one copy (the sender's form).
   room_error whisper(const member& from, const std::string& from_name, const std::string& to,
                      std::string_view text);
   void say(const std::string& from, std::string_view text);
-  void leave(std::uint64_t id, const std::string& name);
+  void leave(member& m, const std::string& name);
   std::vector<std::string> users() const;
 
-  std::size_t disconnected_slow() const noexcept { return slow_.load(); }
+  std::size_t disconnected_slow() const noexcept {
+    return slow_.load() + json_.closed_slow() + text_.closed_slow();
+  }
 
  private:
-  static constexpr std::size_t max_threads = 256;
-
-  struct slot {
-    std::thread::id thread;
-    asio::any_io_executor executor;
-    std::vector<member> members;  // touched on `thread` only
-  };
-
   struct entry {
     std::uint64_t id;
     std::string name;  // as the user spelled it
@@ -120,19 +115,17 @@ class room {
     line_outbox out;
   };
 
-  slot& local_slot(const asio::any_io_executor& ex);
-  void broadcast(const std::shared_ptr<const rendered>& event, std::uint64_t except_id);
-  void deliver(slot& s, const rendered& event, std::uint64_t except_id);
-  void send_or_drop(const line_outbox& out, const std::string& line, std::uint64_t id);
+  // To every member but `except` (no one when null).
+  void broadcast(const rendered& event, const member* except);
   static std::string key(std::string_view name);
   std::vector<std::string> users_locked() const;
 
   options options_;
   mutable std::mutex mutex_;
   std::map<std::string, entry> by_key_;  // lower-cased name -> member
-  std::array<std::unique_ptr<slot>, max_threads> slots_{};
-  std::atomic<std::size_t> slot_count_{0};
-  std::atomic<std::size_t> slow_{0};
+  group json_;
+  group text_;
+  std::atomic<std::size_t> slow_{0};  // whisper targets dropped as too slow
 };
 
 // Serves one connection: the chat protocol in JSON or text mode (the first line

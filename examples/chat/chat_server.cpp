@@ -2,28 +2,35 @@
 //
 //   chat_server                          # 127.0.0.1:7777
 //   chat_client --name alice             # JSON client, or:  nc 127.0.0.1 7777
-#include "../common/cli.hpp"
+#include "../common/command_line.hpp"
 #include "../common/log.hpp"
 #include "chat_room.hpp"
 
 #include <coronet/server.hpp>
 
 int main(int argc, char** argv) {
-  examples::cli args{"chat_server",
-                     "A chat room. Clients speak newline-delimited JSON or plain text\n"
-                     "(the first line decides); see docs/chat.md."};
-  args.option("host", "127.0.0.1", "address to listen on")
-      .option("port", "7777", "TCP port (0: any free port)")
-      .option("threads", "1", "worker threads")
-      .option("max-queue", "262144", "bytes queued for one receiver before it is dropped");
-  args.parse(argc, argv);
+  CLI::App app{
+      "A chat room. Clients speak newline-delimited JSON or plain text\n"
+      "(the first line decides); see docs/chat.md.",
+      "chat_server"};
+  examples::standard_options(app);
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7777;
+  std::size_t threads = 1;
+  std::size_t max_queue = 262144;
+  examples::add_host(app, host, "address to listen on");
+  examples::add_port(app, port, examples::listening);
+  examples::add_threads(app, threads, 256, "worker threads");
+  app.add_option("--max-queue", max_queue, "bytes queued for one receiver before it is dropped")
+      ->type_name("BYTES")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  examples::parse(app, argc, argv);
 
   try {
-    chat::room room{
-        {.max_queued = static_cast<std::size_t>(args.number("max-queue", 1024, 1 << 30))}};
-    coronet::server server{{.host = args.get("host"),
-                            .port = static_cast<std::uint16_t>(args.number("port", 0, 65535)),
-                            .threads = static_cast<std::size_t>(args.number("threads", 1, 256)),
+    chat::room room{{.max_queued = max_queue}};
+    coronet::server server{{.host = host,
+                            .port = port,
+                            .threads = threads,
                             .on_error = examples::log_connection_error}};
     server.listen();
     const auto ep = server.local_endpoint();

@@ -17,7 +17,7 @@ using nlohmann::json;
 class session_state {
  public:
   session_state(room* r, line_framed* f, std::uint64_t id)
-      : room_(r), frames_(f), self_{id, mode::json, f->get_outbox(), f->get_executor()} {}
+      : room_(r), frames_(f), self_{id, mode::json, f->get_outbox(), {}} {}
 
   bool joined() const noexcept { return !name_.empty(); }
   const std::string& name() const noexcept { return name_; }
@@ -108,7 +108,7 @@ class session_state {
   void join(const std::string& name) {
     if (joined()) return fail("already_joined", "already joined as " + name_);
     std::vector<std::string> users;
-    const auto error = room_->join(self_, name, &users);
+    const auto error = room_->join(self_, *frames_, name, &users);
     if (error == room_error::invalid_name)
       return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
     if (error == room_error::name_taken) return fail(code(error), "the name " + name + " is taken");
@@ -136,7 +136,7 @@ class session_state {
   }
 
   void leave() {
-    if (joined()) room_->leave(self_.id, name_);
+    if (joined()) room_->leave(self_, name_);
     name_.clear();
     done_ = true;
   }
@@ -197,6 +197,9 @@ asio::awaitable<void> session(coronet::connection conn, room* r) {
     if (e.code() == coronet::errc::frame_too_large) {
       reason = "line over " + std::to_string(r->settings().max_line) + " bytes";
       s.fail("too_large", "line over the limit; closing the connection");
+    } else if (e.code() == coronet::errc::outbox_full) {
+      reason = "too slow: more than " + std::to_string(r->settings().max_queued) +
+               " bytes waiting for it";
     } else {
       reason = e.what();
     }

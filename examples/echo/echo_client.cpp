@@ -6,7 +6,7 @@
 // In load mode each connection sends one message, waits for its echo, checks it byte
 // for byte, and repeats; the messages are spread evenly over the connections. It prints
 // p50/p99 round-trip latency and messages per second, and exits 1 on any mismatch.
-#include "../common/cli.hpp"
+#include "../common/command_line.hpp"
 
 #include <coronet/coronet.hpp>
 
@@ -149,30 +149,31 @@ asio::awaitable<void> interactive(std::string host, std::uint16_t port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::cli args{"echo_client", "Sends lines to echo_server, or measures it under load."};
-  args.option("host", "127.0.0.1", "server address")
-      .option("port", "7000", "server port")
-      .option("framing", "line", "raw, line or length (must match the server)")
-      .option("count", "0", "load mode: total messages to send (0: interactive)")
-      .option("size", "64", "load mode: bytes per message")
-      .option("connections", "1", "load mode: concurrent connections");
-  args.parse(argc, argv);
-  const auto host = args.get("host");
-  const auto port = static_cast<std::uint16_t>(args.number("port", 1, 65535));
-  const auto framing = args.get("framing");
-  if (framing != "raw" && framing != "line" && framing != "length")
-    args.fail("--framing must be raw, line or length");
-  const auto count = static_cast<std::size_t>(args.number("count", 0, 1'000'000'000));
+  CLI::App app{"Sends lines to echo_server, or measures it under load.", "echo_client"};
+  examples::standard_options(app);
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7000;
+  std::string framing = "line";
+  std::size_t count = 0;
+  std::size_t size = 64;
+  std::size_t connections = 1;
+  examples::add_host(app, host, "server address");
+  examples::add_port(app, port, examples::connecting);
+  examples::add_framing(app, framing, {"raw", "line", "length"},
+                        "raw, line or length (must match the server)");
+  app.add_option("--count", count, "load mode: total messages to send (0: interactive)")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000'000}));
+  app.add_option("--size", size, "load mode: bytes per message")
+      ->type_name("BYTES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16 * 1024 * 1024}));
+  app.add_option("--connections", connections, "load mode: concurrent connections")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  examples::parse(app, argc, argv);
   try {
-    if (count > 0)
-      return run_load(host, port, framing, count,
-                      static_cast<std::size_t>(args.number("size", 1, 16 * 1024 * 1024)),
-                      static_cast<std::size_t>(args.number("connections", 1, 100000)));
-    asio::io_context io;
-    std::exception_ptr failure;
-    asio::co_spawn(io, interactive(host, port), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure) std::rethrow_exception(failure);
+    if (count > 0) return run_load(host, port, framing, count, size, connections);
+    coronet::sync_wait(interactive(host, port));
   } catch (const std::exception& e) {
     std::cerr << "echo_client: " << e.what() << "\n";
     return 1;

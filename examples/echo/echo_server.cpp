@@ -2,7 +2,7 @@
 // length-prefixed frames. The smallest useful coronet server.
 //
 //   echo_server --port 7000 --framing line      # then: nc 127.0.0.1 7000
-#include "../common/cli.hpp"
+#include "../common/command_line.hpp"
 #include "../common/log.hpp"
 
 #include <coronet/coronet.hpp>
@@ -35,29 +35,31 @@ asio::awaitable<void> echo_frames(coronet::connection conn) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::cli args{"echo_server", "Echoes back whatever each client sends."};
-  args.option("host", "127.0.0.1", "address to listen on")
-      .option("port", "7000", "TCP port (0: any free port)")
-      .option("framing", "line",
-              "raw, line (newline-delimited) or length (4-byte big-endian length)")
-      .option("threads", "1", "worker threads");
-  args.parse(argc, argv);
+  CLI::App app{"Echoes back whatever each client sends.", "echo_server"};
+  examples::standard_options(app);
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7000;
+  std::string framing = "line";
+  std::size_t threads = 1;
+  examples::add_host(app, host, "address to listen on");
+  examples::add_port(app, port, examples::listening);
+  examples::add_framing(app, framing, {"raw", "line", "length"},
+                        "raw, line (newline-delimited) or length (4-byte big-endian length)");
+  examples::add_threads(app, threads, 256, "worker threads");
+  examples::parse(app, argc, argv);
 
   coronet::server::handler_type handler;
-  const auto& framing = args.get("framing");
   if (framing == "raw")
     handler = echo_raw;
   else if (framing == "line")
     handler = echo_frames<coronet::line_codec>;
-  else if (framing == "length")
-    handler = echo_frames<coronet::length_prefixed_codec>;
   else
-    args.fail("--framing must be raw, line or length");
+    handler = echo_frames<coronet::length_prefixed_codec>;
 
   try {
-    coronet::server server{{.host = args.get("host"),
-                            .port = static_cast<std::uint16_t>(args.number("port", 0, 65535)),
-                            .threads = static_cast<std::size_t>(args.number("threads", 1, 256)),
+    coronet::server server{{.host = host,
+                            .port = port,
+                            .threads = threads,
                             .on_error = examples::log_connection_error}};
     server.listen();
     examples::log("echo_server (", framing, ") listening on ", server.local_endpoint());

@@ -1,6 +1,6 @@
 // kv_server: an in-memory key-value server speaking the Redis protocol (RESP2), for
 // redis-cli, redis-benchmark and Redis client libraries. See docs/kv.md.
-#include "../common/cli.hpp"
+#include "../common/command_line.hpp"
 #include "kv.hpp"
 
 #include <coronet/server.hpp>
@@ -8,23 +8,25 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-  examples::cli args{"kv_server",
-                     "An in-memory key-value store speaking the Redis protocol (RESP2)."};
-  args.option("host", "127.0.0.1", "address to listen on")
-      .option("port", "6380", "TCP port (0: any free port)")
-      .option("threads", "1", "worker threads (they share one store)")
-      .option("max-output", "134217728",
-              "bytes of reply one client may have queued; past it the client is closed");
-  args.parse(argc, argv);
+  CLI::App app{"An in-memory key-value store speaking the Redis protocol (RESP2).", "kv_server"};
+  examples::standard_options(app);
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6380;
+  std::size_t threads = 1;
+  std::size_t max_output = 134217728;
+  examples::add_host(app, host, "address to listen on");
+  examples::add_port(app, port, examples::listening);
+  examples::add_threads(app, threads, 256, "worker threads (they share one store)");
+  app.add_option("--max-output", max_output,
+                 "bytes of reply one client may have queued; past it the client is closed")
+      ->type_name("BYTES")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 40));
+  examples::parse(app, argc, argv);
 
   try {
-    const auto threads = static_cast<std::size_t>(args.number("threads", 1, 256));
-    const kv::options opt{.max_output =
-                              static_cast<std::size_t>(args.number("max-output", 1024, 1L << 40))};
+    const kv::options opt{.max_output = max_output};
     kv::store db;
-    coronet::server server{{.host = args.get("host"),
-                            .port = static_cast<std::uint16_t>(args.number("port", 0, 65535)),
-                            .threads = threads}};
+    coronet::server server{{.host = host, .port = port, .threads = threads}};
     server.listen();
     std::cerr << "kv_server listening on " << server.local_endpoint() << " (" << threads
               << (threads == 1 ? " thread)\n" : " threads)\n");

@@ -12,8 +12,8 @@ using nlohmann::json;
 
 // Exact arithmetic: integers stay integers (42 - 23 answers 19, not 19.0) and are
 // added in 128 bits, so no partial sum can wrap (one request holds far fewer than 2^63
-// terms of 64 bits). A result outside the 64-bit integers (signed or unsigned, what JSON numbers carry exactly here) or a non-finite
-// floating-point result is an error, never a wrong number.
+// terms of 64 bits). A result outside the 64-bit integers (signed or unsigned, what JSON numbers
+// carry exactly here) or a non-finite floating-point result is an error, never a wrong number.
 __extension__ using int128 = __int128;  // __extension__: GCC and clang, not ISO C++
 
 constexpr int out_of_range = -32000;  // implementation-defined server error

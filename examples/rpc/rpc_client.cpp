@@ -7,18 +7,15 @@
 //
 // Exit status: 0 with a result, 1 when the server answered with an error or the call
 // failed (connection, timeout), 2 for bad usage.
-#include "../common/cli.hpp"
+#include "../common/command_line.hpp"
 
 #include <coronet/coronet.hpp>
 #include <coronet/rpc.hpp>
 
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
-
+#include <cstdint>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace {
 
@@ -57,58 +54,40 @@ asio::awaitable<void> run(invocation how, std::string framing, std::optional<jso
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::cli args{"rpc_client",
-                     "Arguments: METHOD [JSON-PARAMS]. Calls METHOD with JSON-PARAMS (an array "
-                     "or an object)\nand prints the result as JSON."};
-  args.option("host", "127.0.0.1", "server address")
-      .option("port", "7070", "server port")
-      .option("framing", "line", "line (newline-delimited JSON) or length (4-byte prefix)")
-      .option("timeout", "10000", "milliseconds for connecting and for the call")
-      .flag("notify", "send a notification: no id, no response");
-
-  // cli knows only options: hand it those, keep the positional arguments here.
-  std::vector<char*> options{argv[0]};
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (!arg.starts_with("-") || arg == "-") {
-      positional.emplace_back(arg);
-      continue;
-    }
-    options.push_back(argv[i]);
-    const bool takes_value =
-        arg == "--host" || arg == "--port" || arg == "--framing" || arg == "--timeout";
-    if (takes_value && i + 1 < argc) options.push_back(argv[++i]);
-  }
-  args.parse(static_cast<int>(options.size()), options.data());
-  if (positional.empty() || positional.size() > 2) args.fail("expected METHOD [JSON-PARAMS]");
-  const auto& framing = args.get("framing");
-  if (framing != "line" && framing != "length") args.fail("--framing must be line or length");
-
+  CLI::App app{"Calls METHOD with PARAMS (a JSON array or object) and prints the result as JSON.",
+               "rpc_client"};
+  examples::standard_options(app);
   invocation how;
-  how.host = args.get("host");
-  how.port = static_cast<std::uint16_t>(args.number("port", 1, 65535));
-  how.method = positional[0];
-  how.notify = args.has("notify");
-  how.timeout = std::chrono::milliseconds(args.number("timeout", 1, 3'600'000));
-  if (positional.size() == 2) {
+  how.host = "127.0.0.1";
+  how.port = 7070;
+  std::string framing = "line";
+  std::int64_t timeout_ms = 10000;
+  std::string params;
+  examples::add_host(app, how.host, "server address");
+  examples::add_port(app, how.port, examples::connecting);
+  examples::add_framing(app, framing, {"line", "length"},
+                        "line (newline-delimited JSON) or length (4-byte prefix)");
+  app.add_option("--timeout", timeout_ms, "milliseconds for connecting and for the call")
+      ->type_name("MS")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
+  app.add_flag("--notify", how.notify, "send a notification: no id, no response");
+  app.add_option("METHOD", how.method, "the method to call")->required();
+  auto* params_given = app.add_option("PARAMS", params, "its parameters: a JSON array or object");
+  examples::parse(app, argc, argv);
+  how.timeout = std::chrono::milliseconds(timeout_ms);
+  if (*params_given) {
     try {
-      how.params = json::parse(positional[1]);
+      how.params = json::parse(params);
     } catch (const json::parse_error& e) {
-      args.fail(std::string{"JSON-PARAMS is not JSON: "} + e.what());
+      examples::usage_error(app, std::string{"PARAMS is not JSON: "} + e.what());
     }
     if (!how.params.is_array() && !how.params.is_object())
-      args.fail("JSON-PARAMS must be an array or an object");
+      examples::usage_error(app, "PARAMS must be a JSON array or object");
   }
 
-  asio::io_context io{1};
   std::optional<json> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, run(std::move(how), framing, &result),
-                 [&failure](std::exception_ptr e) { failure = std::move(e); });
-  io.run();
   try {
-    if (failure) std::rethrow_exception(failure);
+    coronet::sync_wait(run(std::move(how), framing, &result));
   } catch (const coronet::rpc::error& e) {
     std::cerr << "error " << e.code() << ": " << e.message();
     if (e.data()) std::cerr << " " << e.data()->dump();

@@ -4,7 +4,7 @@
 //   rpc_server --port 7070                  # newline-delimited JSON
 //   rpc_server --framing length             # 4-byte big-endian length prefix
 //   echo '{"jsonrpc":"2.0","method":"sum","params":[1,2,4],"id":1}' | nc -q1 127.0.0.1 7070
-#include "../common/cli.hpp"
+#include "../common/command_line.hpp"
 #include "methods.hpp"
 
 #include <coronet/coronet.hpp>
@@ -13,29 +13,33 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-  examples::cli args{"rpc_server", "Serves the JSON-RPC 2.0 specification's example methods."};
-  args.option("host", "127.0.0.1", "address to listen on")
-      .option("port", "7070", "TCP port (0: any free port)")
-      .option("framing", "line", "line (newline-delimited JSON) or length (4-byte prefix)")
-      .option("threads", "1", "worker threads")
-      .option("max-frame", "1048576",
-              "largest request in bytes with --framing length (line: 64 KiB); a parsed "
-              "request can take 10 to 20 times its size in memory");
-  args.parse(argc, argv);
-  const auto& framing = args.get("framing");
-  if (framing != "line" && framing != "length") args.fail("--framing must be line or length");
+  CLI::App app{"Serves the JSON-RPC 2.0 specification's example methods.", "rpc_server"};
+  examples::standard_options(app);
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7070;
+  std::string framing = "line";
+  std::size_t threads = 1;
+  std::size_t max_frame = 1048576;
+  examples::add_host(app, host, "address to listen on");
+  examples::add_port(app, port, examples::listening);
+  examples::add_framing(app, framing, {"line", "length"},
+                        "line (newline-delimited JSON) or length (4-byte prefix)");
+  examples::add_threads(app, threads, 256, "worker threads");
+  app.add_option("--max-frame", max_frame,
+                 "largest request in bytes with --framing length (line: 64 KiB); a parsed "
+                 "request can take 10 to 20 times its size in memory")
+      ->type_name("BYTES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+  examples::parse(app, argc, argv);
 
   try {
     coronet::rpc::server rpc;
     examples::add_spec_methods(rpc);
 
-    coronet::server server{{.host = args.get("host"),
-                            .port = static_cast<std::uint16_t>(args.number("port", 0, 65535)),
-                            .threads = static_cast<std::size_t>(args.number("threads", 1, 256))}};
+    coronet::server server{{.host = host, .port = port, .threads = threads}};
     server.listen();
     std::cerr << "rpc_server listening on " << server.local_endpoint() << " (" << framing
               << " framing)\n";
-    const auto max_frame = static_cast<std::size_t>(args.number("max-frame", 1, 1L << 30));
     if (framing == "line") {
       server.run([&rpc](coronet::connection c) { return rpc.serve(std::move(c)); });
     } else {

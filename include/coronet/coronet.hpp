@@ -4,6 +4,7 @@
 // coronet::json (the only part that needs nlohmann_json).
 #pragma once
 
+#include "coronet/broadcast_group.hpp"
 #include "coronet/codec.hpp"
 #include "coronet/connect.hpp"
 #include "coronet/connection.hpp"
@@ -14,4 +15,5 @@
 #include "coronet/line_codec.hpp"
 #include "coronet/outbox.hpp"
 #include "coronet/server.hpp"
+#include "coronet/sync_wait.hpp"
 #include "coronet/timeout.hpp"

@@ -25,7 +25,9 @@
 // (or is dropped by it) instead of growing the server's memory.
 //
 // A framed owns its stream and closes it when destroyed; call flush() first if output
-// must still reach the peer (read() returning nullopt has already flushed).
+// must still reach the peer (read() returning nullopt has already flushed), or finish()
+// to hang up politely. After read() throws (a frame over the limit, undecodable input),
+// write(), flush() and finish() still work: the error ended the input, not the output.
 //
 // Thread safety: a framed is used on its stream's executor, like the stream itself. The
 // outbox handle is the part meant for other threads.
@@ -35,6 +37,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -93,16 +96,32 @@ class framed {
   // Queues `frame` unless high_water_mark bytes are already queued or the stream is
   // closed; returns whether it was queued. Never waits.
   template <typename T>
-  requires encoder_for<Codec, T>
-  bool try_send(const T& frame) { return state_->try_send_here(frame); }
+  requires encoder_for<Codec, T> send_result try_send(const T& frame) {
+    return state_->try_send_here(frame);
+  }
 
   // A handle for other coroutines and threads to send through this stream.
   outbox<Codec, Stream> get_outbox() const { return outbox<Codec, Stream>{state_}; }
+
+  // Ends the conversation politely: sends everything queued, half-closes (FIN), reads
+  // and discards what the peer still sends until it closes too, then closes; all of it
+  // within `linger`. The way to answer with an error line and hang up:
+  //   std::optional<std::string> error;
+  //   try { ... co_await lines.read() ... } catch (const std::system_error& e) { error = e.what();
+  //   } if (error) { lines.write(*error); co_await lines.finish(); }   // no co_await in catch
+  asio::awaitable<void> finish(
+      std::chrono::steady_clock::duration linger = std::chrono::seconds(1)) {
+    return state_type::finish(state_, linger);
+  }
 
   // Closes the stream now; pending operations fail, queued output is dropped.
   void close() noexcept {
     if (state_) state_->close();
   }
+
+  // Why the stream was closed by close(reason), an outbox's close(reason) included (for
+  // a consumer dropped as too slow, errc::outbox_full); empty otherwise.
+  std::error_code close_reason() const noexcept { return state_->close_reason; }
 
   Stream& stream() noexcept { return state_->stream; }
   Codec& codec() noexcept { return state_->codec; }

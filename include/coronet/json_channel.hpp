@@ -42,6 +42,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace coronet {
 
@@ -113,6 +114,39 @@ inline nlohmann::json parse_message(std::string_view text, std::size_t max_depth
   }
 }
 
+// JSON values built without a braced list. GCC 12 (Debian 12's compiler) cannot compile
+// a braced list in a statement that also holds a co_await: `co_await ch.send(
+// nlohmann::json{{"type", "hello"}})` fails with "array used as initializer" at the
+// function's closing brace (fine with GCC 13 and clang). These build the
+// same values from plain arguments, so the common shapes stay one line:
+//   co_await ch.send(coronet::json_object("type", "hello", "n", 1));
+//   co_await ch.send(coronet::json_array(1, 2, 4));
+// (Or bind the braced value to a named variable first, in its own statement.)
+template <typename... Values>
+nlohmann::json json_array(Values&&... values) {
+  nlohmann::json out = nlohmann::json::array();
+  (out.push_back(nlohmann::json(std::forward<Values>(values))), ...);
+  return out;
+}
+
+namespace detail {
+inline void add_members(nlohmann::json& /*object*/) {}
+template <typename Key, typename Value, typename... Rest>
+void add_members(nlohmann::json& object, Key&& key, Value&& value, Rest&&... rest) {
+  object[std::string(std::forward<Key>(key))] = nlohmann::json(std::forward<Value>(value));
+  add_members(object, std::forward<Rest>(rest)...);
+}
+}  // namespace detail
+
+// key, value, key, value ...: keys convertible to std::string, values to JSON.
+template <typename... KeysAndValues>
+nlohmann::json json_object(KeysAndValues&&... kv) {
+  static_assert(sizeof...(kv) % 2 == 0, "json_object takes key, value pairs");
+  nlohmann::json out = nlohmann::json::object();
+  detail::add_members(out, std::forward<KeysAndValues>(kv)...);
+  return out;
+}
+
 template <typename Codec = line_codec, typename Stream = connection>
 class json_channel {
  public:
@@ -165,9 +199,9 @@ class json_channel {
     co_await frames_.send(std::string_view{text});
   }
 
-  // Queues a message unless the outbox is full; never waits.
+  // Queues a message unless the outbox is full or closed (see send_result); never waits.
   template <typename T>
-  bool try_send(const T& value) {
+  send_result try_send(const T& value) {
     std::string text;
     serialize(value, text);
     return frames_.try_send(std::string_view{text});

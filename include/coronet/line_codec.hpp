@@ -35,6 +35,12 @@ struct line_codec_options {
       std::size_t{64} * 1024;  // longest line read, delimiter and '\r' not counted
   char delimiter = '\n';
   bool strip_cr = true;  // "abc\r\n" is the line "abc"
+  // Deliver bytes left at EOF without a delimiter as a last line (what tokio's
+  // LinesCodec and Node's readline do), instead of errc::truncated_frame. Off by
+  // default: a server cannot tell "the peer ended its last line with EOF" from "the
+  // peer died mid-line", and acting on half a command is the worse mistake. Turn it on
+  // where a final unterminated line is normal (interactive text, `printf '...' | nc`);
+  // rpc::router's default framing does.
   bool final_line_without_delimiter = false;
 };
 

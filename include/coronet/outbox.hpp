@@ -5,7 +5,7 @@
 //   auto out = lines.get_outbox();          // cheap to copy; store it in the room
 //   ...
 //   if (!out.try_send(message))             // from any thread; never waits
-//     out.close();                          // a slow reader: drop it, nobody else waits
+//     out.close(coronet::errc::outbox_full);  // a slow reader: drop it, nobody else waits
 //   co_await out.send(message);             // or wait for room (backpressure)
 //
 // All frames go out through one writer coroutine on the connection's executor, so the
@@ -22,6 +22,7 @@
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/framed_state.hpp"
 #include "coronet/errc.hpp"
+#include "coronet/send_result.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
@@ -40,20 +41,22 @@ class outbox {
   explicit outbox(const std::shared_ptr<detail::framed_state<Codec, Stream>>& state)
       : state_(state) {}
 
-  // Queues `frame` unless high_water_mark bytes are already queued or the stream is
-  // closed; returns whether it was queued. Safe from any thread; never waits.
+  // Queues `frame` unless high_water_mark bytes are already queued (send_status::full)
+  // or the stream is closed (send_status::closed); the result converts to bool, true
+  // when queued. Safe from any thread; never waits.
   template <typename T>
-  requires encoder_for<Codec, T>
-  bool try_send(const T& frame) const {
+  requires encoder_for<Codec, T> send_result try_send(const T& frame)
+  const {
     auto s = state_.lock();
-    if (!s || s->dead.load(std::memory_order_relaxed)) return false;
+    if (!s || s->dead.load(std::memory_order_relaxed)) return send_status::closed;
     if (detail::running_in_this_thread(s->stream.get_executor())) return s->try_send_here(frame);
-    if (s->queued.load(std::memory_order_relaxed) >= s->options.high_water_mark) return false;
+    if (s->queued.load(std::memory_order_relaxed) >= s->options.high_water_mark)
+      return send_status::full;
     std::string bytes;
     s->codec.encode(frame, bytes);
     s->queued.fetch_add(bytes.size(), std::memory_order_relaxed);
     asio::post(s->stream.get_executor(), [s, b = std::move(bytes)] { s->append_encoded(b); });
-    return true;
+    return send_status::queued;
   }
 
   // Waits while high_water_mark bytes are queued, then queues `frame`. Safe from any
@@ -72,13 +75,16 @@ class outbox {
     }
   }
 
-  // Closes the stream (from any thread): the way to drop a consumer that cannot keep up.
-  void close() const {
+  // Closes the stream (from any thread): the way to drop a consumer that cannot keep
+  // up. The connection's read() then throws std::system_error with `reason` (for a slow
+  // consumer, coronet::errc::outbox_full), so its handler learns why.
+  void close(std::error_code reason = make_error_code(errc::connection_closed)) const {
     if (auto s = state_.lock()) {
       s->dead = true;
-      asio::post(s->stream.get_executor(), [s] { s->close(); });
+      asio::post(s->stream.get_executor(), [s, reason] { s->close(reason); });
     }
   }
+  void close(errc reason) const { close(make_error_code(reason)); }
 
   bool is_open() const noexcept {
     auto s = state_.lock();

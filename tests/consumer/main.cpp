@@ -48,12 +48,12 @@ int main() {
   asio::io_context io;
   std::string reply;
   long total = 0;
-  asio::co_spawn(io,
-                 client(server.local_endpoint().port(), rpc_server.local_endpoint().port(), &reply,
-                        &total),
-                 [](std::exception_ptr e) {
-                   if (e) std::rethrow_exception(e);
-                 });
+  asio::co_spawn(
+      io,
+      client(server.local_endpoint().port(), rpc_server.local_endpoint().port(), &reply, &total),
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
   io.run_for(std::chrono::seconds(10));
   server.stop();
   rpc_server.stop();

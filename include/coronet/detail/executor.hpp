@@ -1,10 +1,12 @@
-// Executor helpers shared by the framing layer.
+// Executor and stream helpers shared by the framing layer.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
 #include <asio/io_context.hpp>
+#include <asio/socket_base.hpp>
 #include <asio/strand.hpp>
 
+#include <system_error>
 #include <type_traits>
 
 namespace coronet::detail {
@@ -42,6 +44,28 @@ void close_stream(Stream& s) noexcept {
   } else if constexpr (requires(std::error_code & ec) { s.lowest_layer().close(ec); }) {
     std::error_code ignored;
     s.lowest_layer().close(ignored);
+  }
+}
+
+// Half-closes (sends FIN on) any stream coronet can frame that supports it; a no-op
+// for the others. Errors are ignored: the peer may be gone already.
+template <typename Stream>
+void shutdown_send_stream(Stream& s) noexcept {
+  if constexpr (requires { s.shutdown_send(); }) {
+    try {
+      s.shutdown_send();
+    } catch (...) {
+    }
+  } else if constexpr (requires(std::error_code & ec) {
+                         s.shutdown(asio::socket_base::shutdown_send, ec);
+                       }) {
+    std::error_code ignored;
+    s.shutdown(asio::socket_base::shutdown_send, ignored);
+  } else if constexpr (requires(std::error_code & ec) {
+                         s.lowest_layer().shutdown(asio::socket_base::shutdown_send, ec);
+                       }) {
+    std::error_code ignored;
+    s.lowest_layer().shutdown(asio::socket_base::shutdown_send, ignored);
   }
 }
 

@@ -13,6 +13,7 @@
 #include "coronet/detail/write_all.hpp"
 #include "coronet/errc.hpp"
 #include "coronet/framed_options.hpp"
+#include "coronet/send_result.hpp"
 #include "coronet/timeout.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -69,6 +70,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   std::atomic<std::size_t> queued{0};  // pending + inflight + posted from other threads
   wakeup wake;                         // notified after each write
   std::size_t write_count = 0;
+  std::error_code close_reason;  // why close() was called, when it was given a reason
 
   std::size_t max_read_buffer() const noexcept {
     if constexpr (has_max_buffered<Codec>)
@@ -134,7 +136,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         if (s.rbuf.capacity() == 0) {
           auto [ec] = co_await s.stream.async_wait(asio::socket_base::wait_read,
                                                    as_tuple(asio::use_awaitable));
-          if (ec) throw_error(ec, "read");
+          if (ec) throw_error(s.close_reason ? s.close_reason : ec, "read");
         }
       }
 
@@ -151,7 +153,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         s.eof = true;
         continue;
       }
-      if (ec) throw_error(ec, "read");
+      if (ec) throw_error(s.close_reason ? s.close_reason : ec, "read");
       s.rbuf.commit(n);
     }
   }
@@ -171,6 +173,30 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     }
   }
 
+  // Flush, half-close, drain the peer's input until its EOF, close: all within
+  // `linger`. Draining matters: closing a socket with unread input sends RST, and a
+  // peer's kernel that gets RST may discard data it has not handed to the application
+  // yet, such as the error line just written.
+  static asio::awaitable<void> finish(std::shared_ptr<framed_state> self, clock::duration linger) {
+    auto& s = *self;
+    const auto deadline = clock::now() + linger;
+    try {
+      co_await with_timeout(flush(self), linger);
+      shutdown_send_stream(s.stream);
+      std::array<char, 4096> discard;
+      for (;;) {
+        const auto left = deadline - clock::now();
+        if (left <= clock::duration::zero()) break;
+        auto n = co_await with_timeout(
+            s.stream.async_read_some(asio::buffer(discard), asio::use_awaitable), left);
+        if (n == 0) break;
+      }
+    } catch (const std::system_error&) {
+      // EOF (the goal), the peer gone, or the linger time up: close either way.
+    }
+    s.close();
+  }
+
   // ---- writing -------------------------------------------------------------------
 
   template <typename T>
@@ -182,12 +208,12 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
 
   // Same thread: queue unless full or dead; start the writer.
   template <typename T>
-  bool try_send_here(const T& frame) {
-    if (dead.load(std::memory_order_relaxed)) return false;
-    if (queued.load(std::memory_order_relaxed) >= options.high_water_mark) return false;
+  send_result try_send_here(const T& frame) {
+    if (dead.load(std::memory_order_relaxed)) return send_status::closed;
+    if (queued.load(std::memory_order_relaxed) >= options.high_water_mark) return send_status::full;
     write(frame);
     kick();
-    return true;
+    return send_status::queued;
   }
 
   // Bytes encoded on another thread, already counted in `queued`.
@@ -314,7 +340,10 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     wake.notify();
   }
 
-  void close() noexcept {
+  // Closes the stream; `reason` (the first one given) is what read() then throws and
+  // close_reason answers, so a handler learns why its connection was dropped.
+  void close(std::error_code reason = {}) noexcept {
+    if (reason && !close_reason) close_reason = reason;
     dead = true;
     if (!stream_open()) return;
     close_stream(stream);

@@ -2,6 +2,7 @@
 // construction, and one call's result.
 #pragma once
 
+#include "coronet/json_channel.hpp"
 #include "coronet/rpc/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -20,9 +21,7 @@ namespace coronet::rpc {
 // replaces co_await rpc.call("sum", {1, 2, 4}) (fine with GCC 13 and clang).
 template <typename... Ts>
 nlohmann::json positional(Ts&&... values) {
-  nlohmann::json out = nlohmann::json::array();
-  (out.push_back(nlohmann::json(std::forward<Ts>(values))), ...);
-  return out;
+  return json_array(std::forward<Ts>(values)...);
 }
 
 // The outcome of one call of a batch: a result value or an rpc::error.

@@ -20,6 +20,11 @@
 // std::logic_error, so the table is never written while other threads read it. The
 // method objects are called concurrently from every serving thread.
 //
+// Methods are coroutines or plain callables (a lambda returning a value is fine). A
+// call whose client gave up waiting (its own timeout) still runs to its end on the
+// server and counts against max_concurrent_requests until then; JSON-RPC has no way
+// to cancel a call, so a method that may run long should bound itself.
+//
 // Methods take `params` by value: the array or object the caller sent, or null when it
 // sent none. The typed form add<Params>(name, f) converts params with from_json first;
 // any exception from that conversion is answered with -32602 Invalid params, its what()
@@ -73,6 +78,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace coronet::rpc {
@@ -90,9 +96,20 @@ class router {
   // std::invalid_argument for reserved names ("rpc.*"), std::logic_error once serving.
   router& add(std::string name, method_function method);
 
+  // Any other callable taking the params as nlohmann::json: a plain function or lambda
+  // returning a value convertible to JSON (or void: result null) works as well as a
+  // coroutine. It runs on the connection's executor, like a coroutine method, and
+  // blocks that worker thread while it runs: keep it short, or make it a coroutine.
+  template <typename F>
+  requires(!std::is_convertible_v<F, method_function> &&
+           std::is_invocable_v<F&, nlohmann::json>) router& add(std::string name, F f) {
+    return add(std::move(name), method_function{[f = std::move(f)](nlohmann::json params) {
+                 return detail::call_method(f, std::move(params));
+               }});
+  }
+
   // Typed: `f` takes Params (converted from params with from_json; failure is -32602)
-  // and returns asio::awaitable<R> with R convertible to JSON, or awaitable<void>
-  // (result null).
+  // and returns R convertible to JSON, void (result null), or asio::awaitable of either.
   template <typename Params, typename F>
   router& add(std::string name, F f) {
     return add(std::move(name), method_function{[f = std::move(f)](nlohmann::json params) {

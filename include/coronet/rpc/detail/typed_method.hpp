@@ -16,11 +16,9 @@
 namespace coronet::rpc::detail {
 
 template <typename T>
-struct awaitable_value;
+inline constexpr bool is_awaitable = false;
 template <typename T>
-struct awaitable_value<asio::awaitable<T>> {
-  using type = T;
-};
+inline constexpr bool is_awaitable<asio::awaitable<T>> = true;
 
 template <typename T>
 inline constexpr bool is_tuple = false;
@@ -45,20 +43,32 @@ Params convert_params(const nlohmann::json& params) {
   }
 }
 
-// A coroutine, so it takes the method object by value: it lives in this frame.
-template <typename Params, typename F>
-asio::awaitable<nlohmann::json> call_typed(F f, nlohmann::json params) {
-  Params converted = convert_params<Params>(params);
-  using result_type = typename awaitable_value<std::invoke_result_t<F&, Params>>::type;
-  if constexpr (std::is_void_v<result_type>) {
-    co_await std::invoke(f, std::move(converted));
+// Calls `f` with `arg` and turns what it gives into the method's JSON result: an
+// awaitable is awaited, a plain value converted, void becomes null. A coroutine, so it
+// takes the method object by value: it lives in this frame.
+template <typename F, typename Arg>
+asio::awaitable<nlohmann::json> call_method(F f, Arg arg) {
+  using returned = std::invoke_result_t<F&, Arg>;
+  if constexpr (is_awaitable<returned>) {
+    if constexpr (std::is_void_v<typename returned::value_type>) {
+      co_await std::invoke(f, std::move(arg));
+      co_return nlohmann::json();
+    } else {
+      nlohmann::json out = co_await std::invoke(f, std::move(arg));
+      co_return out;
+    }
+  } else if constexpr (std::is_void_v<returned>) {
+    std::invoke(f, std::move(arg));
     co_return nlohmann::json();
-  } else if constexpr (std::is_same_v<result_type, nlohmann::json>) {
-    co_return co_await std::invoke(f, std::move(converted));
   } else {
-    nlohmann::json out = co_await std::invoke(f, std::move(converted));
+    nlohmann::json out = std::invoke(f, std::move(arg));
     co_return out;
   }
+}
+
+template <typename Params, typename F>
+asio::awaitable<nlohmann::json> call_typed(F f, nlohmann::json params) {
+  co_return co_await call_method(std::move(f), convert_params<Params>(params));
 }
 
 }  // namespace coronet::rpc::detail

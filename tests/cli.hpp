@@ -1,5 +1,6 @@
-// A tiny command-line parser shared by the example programs: `--name value` and
-// `--flag` options, with defaults and a generated --help text.
+// A tiny command-line parser for tests/stress_client.cpp, a test tool: `--name value`
+// and `--flag` options, with defaults and a generated --help text. The programs users
+// run (examples/, coronet-loadgen) use CLI11 (examples/common/command_line.hpp).
 #pragma once
 
 #include <cstdlib>

@@ -1,0 +1,326 @@
+// examples/basics as a user meets them: the code blocks in README.md and docs/ are the
+// files (regions between "// [snippet:NAME]" and "// [snippet:end]", shown after a
+// "<!-- snippet: FILE#NAME -->" line), and each program, run as a process on 127.0.0.1
+// with port 0, puts the promised bytes on the wire. The example programs' command
+// lines are tested in test_cli.cpp.
+#include "process.hpp"
+#include "support.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace coronet;
+using namespace coronet::test;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path source_dir{CORONET_SOURCE_DIR};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in{path, std::ios::binary};
+  REQUIRE_MESSAGE(in, "cannot open " << path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The lines between "// [snippet:NAME]" and the next "// [snippet:end]", each ending in
+// '\n'; nullopt when the region is missing or never ends.
+std::optional<std::string> snippet_region(const std::string& source, const std::string& name) {
+  const auto lines = split_lines(source);
+  std::optional<std::string> text;
+  for (const auto& line : lines) {
+    if (!text) {
+      if (line == "// [snippet:" + name + "]") text.emplace();
+      continue;
+    }
+    if (line == "// [snippet:end]") return text;
+    *text += line + '\n';
+  }
+  return std::nullopt;
+}
+
+struct marked_block {
+  std::string doc;                  // relative to the source directory
+  std::string target;               // FILE#NAME
+  std::optional<std::string> code;  // nullopt: no fenced block right after the marker
+};
+
+// Every fenced block that follows a "<!-- snippet: FILE#NAME -->" line in `doc`.
+std::vector<marked_block> marked_blocks(const std::string& doc) {
+  static const std::regex marker{R"(^<!-- snippet: (\S+#\S+) -->$)"};
+  const auto lines = split_lines(read_text(source_dir / doc));
+  std::vector<marked_block> blocks;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::smatch m;
+    if (!std::regex_match(lines[i], m, marker)) continue;
+    marked_block block{doc, m[1].str(), std::nullopt};
+    if (i + 1 < lines.size() && lines[i + 1].starts_with("```")) {
+      std::string code;
+      std::size_t j = i + 2;
+      for (; j < lines.size() && lines[j] != "```"; ++j)
+        code += lines[j] + '\n';
+      if (j < lines.size()) block.code = std::move(code);
+    }
+    blocks.push_back(std::move(block));
+  }
+  return blocks;
+}
+
+#if defined(BASICS_ECHO_SERVER_PATH)
+
+// A basics server (a process) started with port 0; stop() sends SIGTERM and returns the exit code.
+class program_server {
+ public:
+  explicit program_server(const char* path) : process_{{path, "0"}} {
+    auto found = process_.wait_stderr(listening, 10s);
+    REQUIRE_MESSAGE(found, "no 'listening on' line; stderr: " << process_.err_text);
+    port_text_ = *found;
+  }
+  std::uint16_t port() const { return static_cast<std::uint16_t>(std::stoi(port_text_)); }
+  const std::string& port_text() const { return port_text_; }
+  const std::string& err_text() const { return process_.err_text; }
+  int stop() {
+    process_.signal(SIGTERM);
+    auto code = process_.wait(15s);
+    REQUIRE(code);
+    return *code;
+  }
+
+ private:
+  child_process process_;
+  std::string port_text_;
+};
+
+// Reads one line, failing the test at EOF.
+asio::awaitable<std::string> next_line(framed<line_codec>* lines) {
+  auto line = co_await with_timeout(lines->read(), 10s);
+  REQUIRE(line);
+  co_return std::string{*line};
+}
+
+// Reads until EOF; a reset (our unread bytes, or theirs, at close) also ends it.
+asio::awaitable<std::string> read_until_closed(connection* conn) {
+  std::string got;
+  char buf[16 * 1024];
+  for (;;) {
+    std::size_t n = 0;
+    try {
+      n = co_await conn->read_some(asio::buffer(buf));
+    } catch (const std::system_error& e) {
+      CHECK(e.code() == asio::error::connection_reset);
+      co_return got;
+    }
+    if (n == 0) co_return got;
+    got.append(buf, n);
+  }
+}
+
+#endif
+
+}  // namespace
+
+TEST_SUITE("basics") {
+  TEST_CASE("the code blocks in README.md and docs/ marked as snippets are the example files") {
+    std::vector<marked_block> blocks;
+    std::vector<std::string> docs{"README.md"};
+    for (const auto& entry : fs::directory_iterator{source_dir / "docs"})
+      if (entry.path().extension() == ".md")
+        docs.push_back("docs/" + entry.path().filename().string());
+    for (const auto& doc : docs)
+      for (auto& block : marked_blocks(doc))
+        blocks.push_back(std::move(block));
+
+    // The places that show the basics programs: none may lose its marker unnoticed.
+    const std::vector<std::pair<std::string, std::string>> expected{
+        {"README.md", "examples/basics/echo_server.cpp#echo_server"},
+        {"docs/getting-started.md", "examples/basics/echo_server.cpp#echo_server"},
+        {"docs/getting-started.md", "examples/basics/client.cpp#client"},
+        {"docs/framing.md", "examples/basics/line_server.cpp#line_server"},
+        {"docs/json.md", "examples/basics/json_server.cpp#json_server"},
+    };
+    // No structured bindings here: CAPTURE takes references in a lambda, and clang 14
+    // cannot capture a structured binding.
+    for (const auto& entry : expected) {
+      const std::string& doc = entry.first;
+      const std::string& target = entry.second;
+      CAPTURE(doc);
+      CAPTURE(target);
+      bool found = false;
+      for (const auto& b : blocks)
+        found = found || (b.doc == doc && b.target == target);
+      CHECK(found);
+    }
+
+    for (const auto& block : blocks) {
+      CAPTURE(block.doc);
+      CAPTURE(block.target);
+      REQUIRE_MESSAGE(block.code, "the marker is not followed by a fenced code block");
+      const auto hash = block.target.find('#');
+      const auto file = block.target.substr(0, hash);
+      const auto region =
+          snippet_region(read_text(source_dir / file), block.target.substr(hash + 1));
+      REQUIRE_MESSAGE(region, "no '// [snippet:NAME]' ... '// [snippet:end]' region in " << file);
+      CHECK(*block.code == *region);
+    }
+  }
+
+#if defined(BASICS_ECHO_SERVER_PATH)
+  TEST_CASE("basics echo_server returns every byte and exits 0 on SIGTERM") {
+    program_server srv{BASICS_ECHO_SERVER_PATH};
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", p);
+      std::string bytes{"hello\0world\r\n\xff", 14};
+      bytes += std::string(100'000, 'x');  // more than one 4 KiB read
+      co_await conn.write(asio::buffer(bytes));
+      CHECK(co_await read_exactly(conn, bytes.size()) == bytes);
+      conn.shutdown_send();
+      CHECK(co_await read_until_closed(&conn) == "");
+    }(srv.port()));
+    CHECK(srv.stop() == 0);
+  }
+
+  TEST_CASE("basics line_server reverses lines and closes a peer whose line is too long") {
+    program_server srv{BASICS_LINE_SERVER_PATH};
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", p);
+      co_await conn.write(asio::buffer(std::string_view{"hello\nworld\r\n\nab"}));
+      co_await conn.write(asio::buffer(std::string_view{"c\n"}));
+      CHECK(co_await read_exactly(conn, 17) == "olleh\ndlrow\n\ncba\n");
+
+      auto flooder = co_await connect("127.0.0.1", p);
+      const std::string too_long(2000, 'x');  // over max_length = 1024, no newline
+      co_await flooder.write(asio::buffer(too_long));
+      CHECK(co_await with_timeout(read_until_closed(&flooder), 10s) == "");
+
+      co_await conn.write(asio::buffer(std::string_view{"still here\n"}));
+      CHECK(co_await read_exactly(conn, 11) == "ereh llits\n");
+    }(srv.port()));
+    CHECK(srv.stop() == 0);
+    CHECK(srv.err_text().find("frame exceeds the configured limit") != std::string::npos);
+  }
+
+  TEST_CASE("basics json_server accepts orders and answers a bad line with an error") {
+    program_server srv{BASICS_JSON_SERVER_PATH};
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", p);
+      framed lines{std::move(conn), line_codec{}};
+      lines.write(std::string_view{R"({"item":"tea","quantity":2})"});
+      lines.write(std::string_view{"not json"});
+      lines.write(std::string_view{R"({"item":"tea"})"});
+      lines.write(std::string_view{R"({"quantity":1,"item":"cake"})"});
+      CHECK(co_await next_line(&lines) == R"({"accepted":{"item":"tea","quantity":2}})");
+      const auto not_json = nlohmann::json::parse(co_await next_line(&lines));
+      CHECK(not_json.at("error").is_string());
+      CHECK(not_json.at("offset") == 2);  // where the parser gave up: "no"
+      const auto not_order = nlohmann::json::parse(co_await next_line(&lines));
+      CHECK(not_order.at("error").get<std::string>().find("quantity") != std::string::npos);
+      CHECK(co_await next_line(&lines) == R"({"accepted":{"item":"cake","quantity":1}})");
+    }(srv.port()));
+    CHECK(srv.stop() == 0);
+  }
+
+  TEST_CASE("basics client prints the reply line and exits 1 when nobody listens") {
+    program_server echoer{BASICS_ECHO_SERVER_PATH};
+    program_server reverser{BASICS_LINE_SERVER_PATH};
+    auto echoed = run_to_end({BASICS_CLIENT_PATH, echoer.port_text(), "hi there"});
+    CHECK(echoed.code == 0);
+    CHECK(echoed.out == "hi there\n");
+    auto reversed = run_to_end({BASICS_CLIENT_PATH, reverser.port_text()});
+    CHECK(reversed.code == 0);
+    CHECK(reversed.out == "olleh\n");  // the default text is "hello"
+    CHECK(reverser.stop() == 0);
+    const auto closed_port = echoer.port_text();
+    CHECK(echoer.stop() == 0);
+    auto refused = run_to_end({BASICS_CLIENT_PATH, closed_port, "anyone?"});
+    CHECK(refused.code == 1);
+    CHECK(refused.out == "");
+    CHECK(refused.err.starts_with("client: "));
+  }
+
+  TEST_CASE("basics chat_room sends each line to every member and announces joins and leaves") {
+    program_server srv{BASICS_CHAT_ROOM_PATH};
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto a_conn = co_await connect("127.0.0.1", p);
+      framed a{std::move(a_conn), line_codec{}};
+      const std::regex joined{R"(\* (user\d+) joined)"};
+      std::smatch m;
+      const auto a_joined = co_await next_line(&a);
+      REQUIRE(std::regex_match(a_joined, m, joined));
+      const std::string a_name = m[1];
+
+      auto b_conn = co_await connect("127.0.0.1", p);
+      framed b{std::move(b_conn), line_codec{}};
+      const auto b_joined = co_await next_line(&b);  // B is in the room once it sees this
+      REQUIRE(std::regex_match(b_joined, m, joined));
+      const std::string b_name = m[1];
+      CHECK(b_name != a_name);
+      CHECK(co_await next_line(&a) == b_joined);
+
+      // An escape sequence arrives defused, to both.
+      a.write(std::string_view{"hi \x1b[2J all"});
+      co_await a.flush();
+      CHECK(co_await next_line(&a) == a_name + ": hi ?[2J all");
+      CHECK(co_await next_line(&b) == a_name + ": hi ?[2J all");
+      b.write(std::string_view{"bye"});
+      co_await b.flush();
+      CHECK(co_await next_line(&a) == b_name + ": bye");
+      CHECK(co_await next_line(&b) == b_name + ": bye");
+
+      b.close();
+      CHECK(co_await next_line(&a) == "* " + b_name + " left");
+    }(srv.port()));
+    CHECK(srv.stop() == 0);
+  }
+
+  TEST_CASE("basics chat_room drops a member that stops reading and keeps serving the others") {
+    program_server srv{BASICS_CHAT_ROOM_PATH};
+    run(
+        [](std::uint16_t p) -> asio::awaitable<void> {
+          auto a_conn = co_await connect("127.0.0.1", p);
+          framed a{std::move(a_conn), line_codec{{.max_length = 1 << 20}}};
+          const auto a_joined = co_await next_line(&a);
+          const std::string a_name = a_joined.substr(2, a_joined.find(' ', 2) - 2);
+
+          // B joins and never reads: the kernel's buffers fill, then its 256 KiB queue.
+          auto silent = co_await connect("127.0.0.1", p);
+          const auto b_joined = co_await next_line(&a);
+          const std::string b_left = "* " + b_joined.substr(2, b_joined.find(' ', 2) - 2) + " left";
+
+          const std::string text(1000, 'x');
+          const std::string expected = a_name + ": " + text;
+          std::size_t sent = 0;
+          bool dropped = false;
+          while (!dropped && sent < 50'000) {  // at most 50 MB; a few MB should do
+            for (int i = 0; i < 64; ++i)
+              a.write(text);
+            sent += 64;
+            for (int got = 0; got < 64;) {
+              const auto line = co_await next_line(&a);
+              if (line == b_left) {
+                dropped = true;
+                continue;
+              }
+              REQUIRE(line == expected);  // A, which reads, receives every line
+              ++got;
+            }
+          }
+          CHECK(dropped);
+          const auto b_got = co_await with_timeout(read_until_closed(&silent), 20s);
+          CHECK(b_got.size() < sent * expected.size());
+        }(srv.port()),
+        120s);
+    CHECK(srv.stop() == 0);
+  }
+#endif
+}
