@@ -15,7 +15,7 @@ namespace coronet::test::chat_peers {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-using peer = chat::line_framed;
+using peer = coronet::framed<coronet::line_codec>;
 
 struct chat_fixture {
   explicit chat_fixture(chat::options o = {}, std::size_t threads = 1)

@@ -37,7 +37,8 @@ std::string to_line(const json& j) {
 }
 
 // Turns one typed line into a command; returns false if nothing was sent.
-bool send_command(const chat::line_outbox& f, client_state& st, const std::string& line) {
+bool send_command(const coronet::outbox<coronet::line_codec>& f, client_state& st,
+                  const std::string& line) {
   json cmd;
   if (line.empty()) return false;
   if (line.front() != '/') {
@@ -80,8 +81,8 @@ bool answers_me(const json& e, const client_state& st) {
 asio::awaitable<void> run_client(std::string host, std::uint16_t port, client_state* st) {
   // The server's lines can be long (a welcome lists every member: about 350 KB for
   // 10 000 members); the client trusts its server more than a server trusts clients.
-  chat::line_framed f{co_await coronet::connect(host, port),
-                      coronet::line_codec{{.max_length = 16 * 1024 * 1024}}};
+  coronet::framed f{co_await coronet::connect(host, port),
+                    coronet::line_codec{{.max_length = 16 * 1024 * 1024}}};
   const json join{{"type", "join"}, {"name", st->name}};
   f.write(std::string_view{to_line(join)});
 

@@ -161,8 +161,8 @@ std::vector<std::string> room::users() const {
   return users_locked();
 }
 
-room_error room::join(member& m, line_framed& frames, const std::string& name,
-                      std::vector<std::string>* users) {
+room_error room::join(member& m, coronet::framed<coronet::line_codec>& frames,
+                      const std::string& name, std::vector<std::string>* users) {
   if (!valid_name(name)) return room_error::invalid_name;
   {
     std::lock_guard lock{mutex_};

@@ -38,9 +38,6 @@ struct options {
 
 enum class mode { json, text };
 
-using line_framed = coronet::framed<coronet::line_codec, coronet::connection>;
-using line_outbox = coronet::outbox<coronet::line_codec, coronet::connection>;
-
 // One event as each kind of client sees it.
 struct rendered {
   std::string json;
@@ -88,12 +85,12 @@ class room {
   struct member {
     std::uint64_t id = 0;  // the connection's
     chat::mode mode = mode::json;
-    line_outbox out;
+    coronet::outbox<coronet::line_codec> out;
     group::membership place;  // in the group of its mode, once joined
   };
 
   // Called on the member's own thread (its session), with its connection's frames.
-  room_error join(member& m, line_framed& frames, const std::string& name,
+  room_error join(member& m, coronet::framed<coronet::line_codec>& frames, const std::string& name,
                   std::vector<std::string>* users);
   room_error rename(std::uint64_t id, const std::string& from, const std::string& to);
   // To oneself: one copy (the sender's form).
@@ -112,7 +109,7 @@ class room {
     std::uint64_t id;
     std::string name;  // as the user spelled it
     chat::mode mode;
-    line_outbox out;
+    coronet::outbox<coronet::line_codec> out;
   };
 
   // To every member but `except` (no one when null).

@@ -16,7 +16,7 @@ using nlohmann::json;
 
 class session_state {
  public:
-  session_state(room* r, line_framed* f, std::uint64_t id)
+  session_state(room* r, coronet::framed<coronet::line_codec>* f, std::uint64_t id)
       : room_(r), frames_(f), self_{id, mode::json, f->get_outbox(), {}} {}
 
   bool joined() const noexcept { return !name_.empty(); }
@@ -158,7 +158,7 @@ class session_state {
   }
 
   room* room_;
-  line_framed* frames_;
+  coronet::framed<coronet::line_codec>* frames_;
   room::member self_;
   std::string name_;
   bool mode_known_ = false;
@@ -176,9 +176,10 @@ bool looks_like_json_object(std::string_view line) {
 asio::awaitable<void> session(coronet::connection conn, room* r) {
   const auto id = conn.id();
   const auto peer = conn.remote_endpoint();
-  line_framed frames{std::move(conn),
-                     coronet::line_codec{{.max_length = r->settings().max_line}},
-                     {.high_water_mark = r->settings().max_queued}};
+  coronet::framed<coronet::line_codec> frames{
+      std::move(conn),
+      coronet::line_codec{{.max_length = r->settings().max_line}},
+      {.high_water_mark = r->settings().max_queued}};
   session_state s{r, &frames, id};
   std::string reason = "disconnected";
   try {
