@@ -23,9 +23,10 @@ asio::awaitable<int> fails() {
 }
 
 // Answers every line with its length; a line over 16 bytes gets an error line, then
-// finish(): no co_await inside the catch, a flag instead.
-asio::awaitable<void> strict_lines(connection conn) {
-  framed lines{std::move(conn), line_codec{{.max_length = 16}}};
+// finish(): no co_await inside the catch, a flag instead. docs/framing.md shows this.
+// [snippet:finish]
+asio::awaitable<void> strict(coronet::connection conn) {
+  coronet::framed lines{std::move(conn), coronet::line_codec{{.max_length = 16}}};
   std::optional<std::string> error;
   try {
     while (auto line = co_await lines.read())
@@ -38,6 +39,7 @@ asio::awaitable<void> strict_lines(connection conn) {
     co_await lines.finish(std::chrono::seconds(5));
   }
 }
+// [snippet:end]
 
 }  // namespace
 
@@ -72,7 +74,7 @@ TEST_SUITE("conveniences") {
 
   TEST_CASE("finish answers an error line and hangs up without losing it") {
     server srv{{.host = "127.0.0.1"}};
-    srv.start(strict_lines);
+    srv.start(strict);
     const auto port = srv.local_endpoint().port();
     const auto text = sync_wait([](std::uint16_t p) -> asio::awaitable<std::string> {
       auto conn = co_await connect("127.0.0.1", p);
