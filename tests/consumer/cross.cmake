@@ -4,15 +4,7 @@
 #
 #   cmake -DSOURCE_DIR=... -DWORK_DIR=... -DGENERATOR=Ninja -DLIB_COMPILER=g++
 #         -DCONSUMER_COMPILER=clang++ -DSHARED=ON -P cross.cmake
-file(REMOVE_RECURSE "${WORK_DIR}")
-set(prefix "${WORK_DIR}/prefix")
-
-function(step)
-  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "step failed (${rc}): ${ARGV}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 set(launcher "")
 find_program(ccache ccache)
