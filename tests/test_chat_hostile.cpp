@@ -153,4 +153,20 @@ TEST_SUITE("chat") {
       CHECK(co_await closed(p.get()));
     }(fx.port()));
   }
+
+  TEST_CASE("a last line cut off by EOF is still said") {
+    chat_fixture fx;
+    run([](std::uint16_t port) -> asio::awaitable<void> {
+      auto viewer = co_await open(port);
+      say_line(*viewer, "viewer");
+      CHECK((co_await next_text(viewer.get())).starts_with("* welcome"));
+      auto tom = co_await connect("127.0.0.1", port);
+      const std::string typed = "tom\nlast words";  // no newline after the last line
+      co_await tom.write(asio::buffer(typed));
+      tom.shutdown_send();
+      CHECK((co_await next_text(viewer.get())) == "* tom joined");
+      CHECK((co_await next_text(viewer.get())) == "<tom> last words");
+      CHECK((co_await next_text(viewer.get())) == "* tom left");
+    }(fx.port()));
+  }
 }

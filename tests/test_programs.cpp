@@ -13,6 +13,21 @@ using namespace coronet::test;
 using coronet::test::chat_peers::chat_fixture;
 
 TEST_SUITE("programs") {
+  TEST_CASE("echo_server in line mode echoes a last line cut off by EOF") {
+    child_process server{{ECHO_SERVER_PATH, "--port", "0", "--framing", "line"}};
+    auto port = server.wait_stderr(listening, 10s);
+    REQUIRE(port);
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", p);
+      co_await conn.write(asio::buffer(std::string_view{"first\nno newline"}));
+      conn.shutdown_send();
+      CHECK(co_await with_timeout(read_to_eof(conn), 10s) == "first\nno newline\n");
+    }(static_cast<std::uint16_t>(std::stoi(*port))));
+    server.signal(SIGTERM);
+    CHECK(server.wait(15s) == 0);
+    CHECK(server.err_text.find("stream ended inside a frame") == std::string::npos);
+  }
+
   TEST_CASE("echo_server in each framing mode verified by echo_client --count exits 0 on SIGTERM") {
     for (std::string framing : {"raw", "line", "length"}) {
       CAPTURE(framing);

@@ -178,7 +178,9 @@ asio::awaitable<void> session(coronet::connection conn, room* r) {
   const auto peer = conn.remote_endpoint();
   coronet::framed<coronet::line_codec> frames{
       std::move(conn),
-      coronet::line_codec{{.max_length = r->settings().max_line}},
+      // A last line cut off by EOF (nc, then Ctrl-D) still counts: people type that.
+      coronet::line_codec{
+          {.max_length = r->settings().max_line, .final_line_without_delimiter = true}},
       {.high_water_mark = r->settings().max_queued}};
   session_state s{r, &frames, id};
   std::string reason = "disconnected";

@@ -26,10 +26,20 @@ asio::awaitable<void> echo_raw(coronet::connection conn) {
 // Frames out as they came in; replies to a pipelined burst leave in one write. A frame
 // over the codec's limit throws, which ends this connection with one log line.
 template <typename Codec>
-asio::awaitable<void> echo_frames(coronet::connection conn) {
-  coronet::framed<Codec, coronet::connection> frames{std::move(conn)};
+asio::awaitable<void> echo_frames(coronet::connection conn, Codec codec) {
+  coronet::framed frames{std::move(conn), std::move(codec)};
   while (auto frame = co_await frames.read())
     frames.write(*frame);
+}
+
+// Lines: a last line cut off by EOF (`printf 'abc' | nc`) is echoed too, with its
+// newline, as an interactive tool should; a frame protocol would rather refuse it.
+asio::awaitable<void> echo_lines(coronet::connection conn) {
+  return echo_frames(std::move(conn), coronet::line_codec{{.final_line_without_delimiter = true}});
+}
+
+asio::awaitable<void> echo_length_prefixed(coronet::connection conn) {
+  return echo_frames(std::move(conn), coronet::length_prefixed_codec{});
 }
 
 }  // namespace
@@ -52,9 +62,9 @@ int main(int argc, char** argv) {
   if (framing == "raw")
     handler = echo_raw;
   else if (framing == "line")
-    handler = echo_frames<coronet::line_codec>;
+    handler = echo_lines;
   else
-    handler = echo_frames<coronet::length_prefixed_codec>;
+    handler = echo_length_prefixed;
 
   try {
     coronet::server server{{.host = host,

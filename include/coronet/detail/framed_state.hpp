@@ -102,7 +102,13 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         if (needed > s.max_read_buffer()) throw_error(errc::frame_too_large, "decode");
       }
       if (s.eof) {
-        if (s.rbuf.empty()) co_return std::nullopt;
+        if (s.rbuf.empty()) {
+          // As framed::read() promises: what was written is sent before EOF is reported.
+          // (It usually went out before the read that met EOF; not so for the replies to
+          // a last frame that decode_eof() handed out after it.)
+          co_await flush(self);
+          co_return std::nullopt;
+        }
         if constexpr (has_decode_eof<Codec>) {
           auto r = s.codec.decode_eof(s.rbuf.data());
           if (r.status == decode_status::ready) {
