@@ -67,4 +67,13 @@ inline asio::awaitable<std::unique_ptr<peer>> joined_json(std::uint16_t port, st
   co_return p;
 }
 
+// A text-mode member: its first line is its name; returns once welcomed.
+inline asio::awaitable<std::unique_ptr<peer>> joined_text(std::uint16_t port, std::string name) {
+  auto p = co_await open(port);
+  say_line(*p, name);
+  const auto welcome = co_await next_text(p.get());
+  CHECK(welcome.starts_with("* welcome, " + name + "!"));
+  co_return p;
+}
+
 }  // namespace coronet::test::chat_peers

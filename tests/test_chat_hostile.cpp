@@ -75,13 +75,9 @@ TEST_SUITE("chat") {
   TEST_CASE("a text that grows past the line limit when escaped reaches every member") {
     chat_fixture fx;
     run([](std::uint16_t port) -> asio::awaitable<void> {
-      auto viewer = co_await open(port);
-      say_line(*viewer, "viewer");
-      CHECK((co_await next_text(viewer.get())).starts_with("* welcome"));
+      auto viewer = co_await joined_text(port, "viewer");
       auto js = co_await joined_json(port, "js");
-      auto sender = co_await open(port);
-      say_line(*sender, "sender");
-      CHECK((co_await next_text(sender.get())).starts_with("* welcome"));
+      auto sender = co_await joined_text(port, "sender");
       CHECK((co_await next_text(viewer.get())) == "* js joined");
       CHECK((co_await next_text(viewer.get())) == "* sender joined");
       CHECK((co_await next(js.get()))["name"] == "sender");
@@ -105,9 +101,7 @@ TEST_SUITE("chat") {
   TEST_CASE("terminal control characters reach text members and chat_client harmlessly") {
     chat_fixture fx;
     run([](std::uint16_t port) -> asio::awaitable<void> {
-      auto viewer = co_await open(port);
-      say_line(*viewer, "viewer");
-      CHECK((co_await next_text(viewer.get())).starts_with("* welcome"));
+      auto viewer = co_await joined_text(port, "viewer");
       auto js = co_await joined_json(port, "js");
       CHECK((co_await next_text(viewer.get())) == "* js joined");
       const std::string hostile = std::string("\x1b[31mred\x07", 9) + std::string(1, '\0') +
@@ -157,9 +151,7 @@ TEST_SUITE("chat") {
   TEST_CASE("a last line cut off by EOF is still said") {
     chat_fixture fx;
     run([](std::uint16_t port) -> asio::awaitable<void> {
-      auto viewer = co_await open(port);
-      say_line(*viewer, "viewer");
-      CHECK((co_await next_text(viewer.get())).starts_with("* welcome"));
+      auto viewer = co_await joined_text(port, "viewer");
       auto tom = co_await connect("127.0.0.1", port);
       const std::string typed = "tom\nlast words";  // no newline after the last line
       co_await tom.write(asio::buffer(typed));
