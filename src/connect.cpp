@@ -1,9 +1,12 @@
+// coronet::connect: resolve, connect, and for TLS run the client handshake.
 #include "coronet/connect.hpp"
 
 #include "coronet/timeout.hpp"
 
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
+
+#include <memory>
 
 namespace coronet {
 namespace {
@@ -17,19 +20,42 @@ asio::awaitable<asio::ip::tcp::socket> resolve_and_connect(std::string host, std
   co_return socket;
 }
 
+asio::awaitable<void> handshake(detail::connection_state& state) {
+  co_await detail::async_tls_handshake(state, asio::use_awaitable);
+}
+
 }  // namespace
+
+asio::awaitable<connection> connect(std::string host, std::uint16_t port, connect_options options) {
+  const auto where = host + ":" + std::to_string(port);
+  asio::ip::tcp::socket socket{co_await asio::this_coro::executor};
+  try {
+    socket = co_await with_timeout(resolve_and_connect(host, port), options.timeout);
+  } catch (const std::system_error& e) {
+    // Keep the code (callers test it), add where we were going.
+    throw_error(e.code(), "connect to " + where);
+  }
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  if (!options.tls) co_return connection{std::move(socket)};
+
+  socket.non_blocking(true);  // the session reads and writes the descriptor directly
+  auto state = std::make_shared<detail::connection_state>(std::move(socket));
+  const auto& name = options.server_name.empty() ? host : options.server_name;
+  state->tls = options.tls->make_session(state->socket.native_handle(), name);
+  try {
+    co_await with_timeout(handshake(*state), options.tls_handshake_timeout);
+  } catch (const std::system_error& e) {
+    if (e.code() == errc::timed_out) throw_error(errc::timed_out, "TLS handshake with " + where);
+    auto why = state->tls->last_error();
+    if (why.empty()) why = e.code().message();
+    throw_error(errc::handshake_failed, "TLS handshake with " + where + ": " + why);
+  }
+  co_return connection{std::move(state)};
+}
 
 asio::awaitable<connection> connect(std::string host, std::uint16_t port,
                                     std::chrono::milliseconds timeout) {
-  asio::ip::tcp::socket socket{co_await asio::this_coro::executor};
-  try {
-    socket = co_await with_timeout(resolve_and_connect(host, port), timeout);
-  } catch (const std::system_error& e) {
-    // Keep the code (callers test it), add where we were going.
-    throw_error(e.code(), "connect to " + host + ":" + std::to_string(port));
-  }
-  socket.set_option(asio::ip::tcp::no_delay(true));
-  co_return connection{std::move(socket)};
+  return connect(std::move(host), port, connect_options{.timeout = timeout});
 }
 
 }  // namespace coronet

@@ -13,15 +13,16 @@ class category final : public std::error_category {
   const char* name() const noexcept override { return "coronet"; }
 
   std::string message(int value) const override {
-    // Indexed by errc's value (1 to connection_closed, in declaration order).
-    static constexpr std::array<const char*, 9> messages{
+    // Indexed by errc's value (1 to tls_error, in declaration order).
+    static constexpr std::array<const char*, 11> messages{
         "operation timed out",         "frame exceeds the configured limit",
         "stream ended inside a frame", "malformed message",
         "frame cannot be encoded",     "server is shutting down",
         "connection limit reached",    "outbox is full",
-        "connection closed",
+        "connection closed",           "TLS handshake failed",
+        "TLS protocol error",
     };
-    static_assert(std::size(messages) == static_cast<std::size_t>(errc::connection_closed));
+    static_assert(std::size(messages) == static_cast<std::size_t>(errc::tls_error));
     if (value < 1 || value > static_cast<int>(std::size(messages))) return "unknown coronet error";
     return messages[value - 1];
   }

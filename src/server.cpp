@@ -36,9 +36,12 @@
 #include <atomic>
 #include <csignal>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 namespace coronet {
@@ -87,6 +90,7 @@ struct server::impl {
   tcp::endpoint endpoint;
   std::atomic<std::size_t> count{0};
   std::atomic<std::size_t> rejected{0};
+  std::atomic<std::size_t> handshake_failures{0};
   std::atomic<bool> started{false};
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> forced{false};
@@ -238,19 +242,79 @@ struct server::impl {
     // coroutine may be bound to) alive until the coroutine has fully finished.
     auto finished = [this, state](const std::exception_ptr& e) {
       if (e && !state->stopping && !is_quiet(e)) report(*state, e);
-      std::error_code ignored;
-      state->socket.close(ignored);
+      state->close_gracefully();
       // Leave the worker's registry here, on the worker's thread. The state itself may
       // live on in an outbox handle locked by another thread and be destroyed there;
       // the registry is not thread-safe, and the connection is over either way.
       if (state->registry != nullptr) state->registry->remove(state.get());
     };
+    auto serve = options.tls ? serve_tls(state) : handler(connection{state});
     if (options.cancel_on_force_close) {
-      asio::co_spawn(w.io, handler(connection{state}),
+      asio::co_spawn(w.io, std::move(serve),
                      asio::bind_cancellation_slot(state->cancel.slot(), std::move(finished)));
     } else {
-      asio::co_spawn(w.io, handler(connection{state}), std::move(finished));
+      asio::co_spawn(w.io, std::move(serve), std::move(finished));
     }
+  }
+
+  // TLS: the handshake, then the handler. A coroutine of its own, so plain TCP
+  // connections pay nothing for it.
+  asio::awaitable<void> serve_tls(std::shared_ptr<detail::connection_state> state) {
+    // Plain statements: g++ 12 miscompiles a co_await inside this `if` condition.
+    const bool ready = co_await handshake(*state);
+    if (!ready) co_return;
+    co_await handler(connection{std::move(state)});
+  }
+
+  asio::awaitable<bool> handshake(detail::connection_state& s) {
+    std::error_code ec;
+    std::string why;
+    try {
+      std::error_code ignored;
+      s.socket.non_blocking(true, ignored);  // the session reads and writes it directly
+      s.tls = options.tls->make_session(s.socket.native_handle(), {});
+    } catch (const std::exception& e) {
+      ec = make_error_code(errc::handshake_failed);
+      why = e.what();
+    }
+    if (!ec) {
+      // The timer closes the socket, which ends the pending wait. `done` guards against
+      // a timer that fired just as the handshake finished.
+      auto done = std::make_shared<bool>(false);
+      asio::steady_timer timer{s.socket.get_executor(), options.tls_handshake_timeout};
+      timer.async_wait([&s, done](std::error_code timer_ec) {
+        if (timer_ec || *done) return;
+        *done = true;
+        s.close_reason = make_error_code(errc::timed_out);
+        std::error_code ignored;
+        s.socket.close(ignored);
+      });
+      std::tie(ec) = co_await detail::async_tls_handshake(s, as_tuple(asio::use_awaitable));
+      if (*done) {
+        ec = make_error_code(errc::timed_out);
+        why = "TLS handshake timed out";
+      }
+      *done = true;
+      timer.cancel();
+      if (ec && why.empty()) why = "TLS handshake failed: " + s.tls->last_error();
+    }
+    if (!ec) co_return true;
+    handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    if (!s.stopping) {
+      error_info info{
+          s.id, s.remote,
+          std::make_exception_ptr(std::system_error(
+              ec == errc::timed_out ? ec : make_error_code(errc::handshake_failed), why))};
+      try {
+        if (options.on_handshake_error)
+          options.on_handshake_error(info);
+        else
+          default_error_report(info);
+      } catch (...) {
+      }
+    }
+    s.tls.reset();  // no close_notify for a session that never started
+    co_return false;
   }
 
   void report(const detail::connection_state& s, std::exception_ptr e) {
@@ -383,6 +447,10 @@ std::size_t server::connection_count() const noexcept {
 
 std::size_t server::rejected_count() const noexcept {
   return impl_->rejected.load();
+}
+
+std::size_t server::handshake_failure_count() const noexcept {
+  return impl_->handshake_failures.load();
 }
 
 bool server::stopping() const noexcept {

@@ -106,6 +106,17 @@ class child_process {
     return m.size() > 1 ? m[1].str() : m[0].str();
   }
 
+  // The same for stdout.
+  std::optional<std::string> wait_stdout(const std::regex& pattern,
+                                         std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::smatch m;
+    while (!std::regex_search(out_text, m, pattern)) {
+      if (!pump(deadline)) return std::nullopt;
+    }
+    return m.size() > 1 ? m[1].str() : m[0].str();
+  }
+
   void signal(int sig) { ::kill(pid_, sig); }
 
   // Collects output until the child exits; returns its exit code, or nullopt (and kills

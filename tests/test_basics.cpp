@@ -19,6 +19,7 @@
 
 using namespace coronet;
 using namespace coronet::test;
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -109,6 +110,14 @@ asio::awaitable<std::string> next_line(framed<line_codec>* lines) {
   co_return std::string{*line};
 }
 
+// Reads one frame and parses it as JSON, failing the test at EOF.
+template <typename Codec>
+asio::awaitable<nlohmann::json> next_json(framed<Codec>* frames) {
+  auto frame = co_await with_timeout(frames->read(), 10s);
+  REQUIRE(frame);
+  co_return nlohmann::json::parse(*frame);
+}
+
 // Reads until EOF; a reset (our unread bytes, or theirs, at close) also ends it.
 asio::awaitable<std::string> read_until_closed(connection* conn) {
   std::string got;
@@ -148,6 +157,10 @@ TEST_SUITE("basics") {
         {"docs/getting-started.md", "examples/basics/client.cpp#client"},
         {"docs/framing.md", "examples/basics/line_server.cpp#line_server"},
         {"docs/json.md", "examples/basics/json_server.cpp#json_server"},
+        {"docs/json.md", "examples/basics/kv_server.cpp#kv_server"},
+        {"docs/json.md", "examples/basics/kv_client.cpp#kv_client"},
+        {"docs/rpc.md", "examples/basics/rpc_server.cpp#rpc_server"},
+        {"docs/rpc.md", "examples/basics/rpc_client.cpp#rpc_client"},
     };
     // No structured bindings here: CAPTURE takes references in a lambda, and clang 14
     // cannot capture a structured binding.
@@ -320,6 +333,77 @@ TEST_SUITE("basics") {
           CHECK(b_got.size() < sent * expected.size());
         }(srv.port()),
         120s);
+    CHECK(srv.stop() == 0);
+  }
+
+  TEST_CASE("basics kv_client gets back through kv_server what it set") {
+    program_server srv{BASICS_KV_SERVER_PATH};
+    auto first = run_to_end({BASICS_KV_CLIENT_PATH, srv.port_text(), "greeting", "hello world"});
+    CHECK(first.code == 0);
+    CHECK(first.out == "{\"value\":\"hello world\"}\n");
+    CHECK(first.err == "");
+    // Round-robin puts the next connection on the other worker thread: one shared store.
+    auto second = run_to_end({BASICS_KV_CLIENT_PATH, srv.port_text(), "answer", "42"});
+    CHECK(second.code == 0);
+    CHECK(second.out == "{\"value\":\"42\"}\n");
+    auto defaults = run_to_end({BASICS_KV_CLIENT_PATH, srv.port_text()});
+    CHECK(defaults.out == "{\"value\":\"hello\"}\n");
+
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", p);
+      // The wire format the docs promise: a 4-byte big-endian length, then JSON.
+      co_await conn.write(asio::buffer("\0\0\0\x1b{\"op\":\"get\",\"key\":\"answer\"}"sv));
+      CHECK(co_await read_exactly(conn, 4 + 14) == "\0\0\0\x0e{\"value\":\"42\"}"sv);
+      framed<length_prefixed_codec> frames{std::move(conn)};
+      frames.write(std::string_view{R"({"op":"get","key":"greeting"})"});
+      frames.write(std::string_view{"not json"});
+      frames.write(std::string_view{R"({"op":"get"})"});
+      frames.write(std::string_view{R"({"op":"get","key":"nobody"})"});
+      frames.write(std::string_view{R"({"op":"drop","key":"greeting"})"});
+      frames.write(std::string_view{R"({"op":"set","key":"n","value":[1,{"a":null}]})"});
+      frames.write(std::string_view{R"({"op":"get","key":"n"})"});
+      CHECK((co_await next_json(&frames)).dump() == R"({"value":"hello"})");
+      CHECK((co_await next_json(&frames)).at("error").is_string());  // not JSON: goes on
+      const auto no_key = co_await next_json(&frames);
+      CHECK(no_key.at("error").get<std::string>().find("key") != std::string::npos);
+      CHECK((co_await next_json(&frames)).dump() == R"({"error":"no such key"})");
+      CHECK((co_await next_json(&frames)).dump() == R"({"error":"unknown op"})");
+      CHECK((co_await next_json(&frames)).dump() == R"({"ok":true})");
+      CHECK((co_await next_json(&frames)).dump() == R"({"value":[1,{"a":null}]})");
+    }(srv.port()));
+
+    const auto closed_port = srv.port_text();
+    CHECK(srv.stop() == 0);
+    auto refused = run_to_end({BASICS_KV_CLIENT_PATH, closed_port});
+    CHECK(refused.code == 1);
+    CHECK(refused.out == "");
+    CHECK(refused.err.starts_with("kv_client: "));
+  }
+
+  TEST_CASE("basics rpc_client prints the sum and a timeout error from rpc_server") {
+    program_server srv{BASICS_RPC_SERVER_PATH};
+    auto client = run_to_end({BASICS_RPC_CLIENT_PATH, srv.port_text()});
+    CHECK(client.code == 0);
+    CHECK(client.err == "");
+    const auto timed_out = make_error_code(errc::timed_out).message();
+    CHECK(client.out == "add(2, 3) = 5\nslow(1000) with a 100 ms deadline: " + timed_out +
+                            "\nadd(20, 22) = 42\n");
+
+    run([](std::uint16_t p) -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", p);
+      framed lines{std::move(conn), line_codec{}};
+      lines.write(std::string_view{R"({"jsonrpc":"2.0","method":"slow","params":[500],"id":1})"});
+      lines.write(std::string_view{R"({"jsonrpc":"2.0","method":"add","params":[2,3],"id":2})"});
+      lines.write(std::string_view{R"({"jsonrpc":"2.0","method":"add","params":[1],"id":3})"});
+      // add answers while slow still waits: calls run concurrently, answered as they end.
+      CHECK(co_await next_json(&lines) ==
+            nlohmann::json::parse(R"({"jsonrpc":"2.0","result":5,"id":2})"));
+      const auto bad = co_await next_json(&lines);
+      CHECK(bad.at("id") == 3);
+      CHECK(bad.at("error").at("code") == -32602);
+      CHECK(co_await next_json(&lines) ==
+            nlohmann::json::parse(R"({"jsonrpc":"2.0","result":"done","id":1})"));
+    }(srv.port()));
     CHECK(srv.stop() == 0);
   }
 #endif

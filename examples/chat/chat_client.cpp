@@ -7,6 +7,7 @@
 // piped it runs as a script: it sends its lines, waits until the server has answered
 // each of them, then leaves.
 #include "../common/command_line.hpp"
+#include "../common/tls.hpp"
 #include "chat_room.hpp"
 
 #include <coronet/connect.hpp>
@@ -78,10 +79,12 @@ bool answers_me(const json& e, const client_state& st) {
   return false;
 }
 
-asio::awaitable<void> run_client(std::string host, std::uint16_t port, client_state* st) {
+asio::awaitable<void> run_client(std::string host, std::uint16_t port,
+                                 std::shared_ptr<coronet::tls_context> tls, client_state* st) {
   // The server's lines can be long (a welcome lists every member: about 350 KB for
   // 10 000 members); the client trusts its server more than a server trusts clients.
-  coronet::framed f{co_await coronet::connect(host, port),
+  const coronet::connect_options options{.tls = std::move(tls)};
+  coronet::framed f{co_await coronet::connect(host, port, options),
                     coronet::line_codec{{.max_length = 16 * 1024 * 1024}}};
   const json join{{"type", "join"}, {"name", st->name}};
   f.write(std::string_view{to_line(join)});
@@ -136,6 +139,8 @@ int main(int argc, char** argv) {
       ->required();
   examples::add_host(app, host, "server address");
   examples::add_port(app, port, examples::connecting);
+  examples::tls_client_flags tls;
+  tls.add(app);
   examples::parse(app, argc, argv);
 
   // Not coronet::sync_wait: the stdin thread posts to this io_context and may still be
@@ -143,7 +148,8 @@ int main(int argc, char** argv) {
   // (the process ends with _Exit below, never destroying it).
   asio::io_context io;
   std::exception_ptr failure;
-  asio::co_spawn(io, run_client(host, port, &st), [&](std::exception_ptr e) { failure = e; });
+  asio::co_spawn(io, run_client(host, port, tls.context(), &st),
+                 [&](std::exception_ptr e) { failure = e; });
   io.run();
   int code = st.exit_code;
   if (failure) {

@@ -4,6 +4,7 @@
 //   chat_client --name alice             # JSON client, or:  nc 127.0.0.1 7777
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
+#include "../common/tls.hpp"
 #include "chat_room.hpp"
 
 #include <coronet/server.hpp>
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-queue", max_queue, "bytes queued for one receiver before it is dropped")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  examples::tls_server_flags tls;
+  tls.add(app);
   examples::parse(app, argc, argv);
 
   try {
@@ -31,11 +34,14 @@ int main(int argc, char** argv) {
     coronet::server server{{.host = host,
                             .port = port,
                             .threads = threads,
-                            .on_error = examples::log_connection_error}};
+                            .on_error = examples::log_connection_error,
+                            .tls = tls.context(),
+                            .on_handshake_error = examples::log_connection_error}};
+    examples::reload_on_hangup reload{tls.context()};
     server.listen();
     const auto ep = server.local_endpoint();
-    examples::log("chat_server listening on ", ep, " with ", server.options().threads,
-                  " thread(s)");
+    examples::log("chat_server", tls.scheme(), " listening on ", ep, " with ",
+                  server.options().threads, " thread(s)");
     examples::log("join with:  chat_client --name you --port ", ep.port(), "   or:  nc ",
                   ep.address(), " ", ep.port());
     server.run([&room](coronet::connection c) { return chat::session(std::move(c), &room); });

@@ -8,4 +8,6 @@ if(NOT TARGET coronet_example_cli)
   target_link_libraries(coronet_example_cli INTERFACE CLI11::CLI11)
   target_include_directories(coronet_example_cli INTERFACE ${CMAKE_CURRENT_LIST_DIR})
   target_compile_definitions(coronet_example_cli INTERFACE CORONET_VERSION="${PROJECT_VERSION}")
+  # Every server takes --tls-cert/--tls-key, every client --tls (examples/common/tls.hpp).
+  target_link_libraries(coronet_example_cli INTERFACE coronet::tls)
 endif()

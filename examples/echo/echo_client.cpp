@@ -6,7 +6,9 @@
 // In load mode each connection sends one message, waits for its echo, checks it byte
 // for byte, and repeats; the messages are spread evenly over the connections. It prints
 // p50/p99 round-trip latency and messages per second, and exits 1 on any mismatch.
+// --tls (with --tls-ca FILE or --tls-insecure) talks to a server run with --tls-cert.
 #include "../common/command_line.hpp"
+#include "../common/tls.hpp"
 
 #include <coronet/coronet.hpp>
 
@@ -20,6 +22,9 @@
 #include <vector>
 
 namespace {
+
+// How every connection is opened: TLS or not (set once in main, before any connection).
+coronet::connect_options connect_how;
 
 using clock_type = std::chrono::steady_clock;
 
@@ -41,7 +46,7 @@ std::string make_payload(std::size_t size, std::size_t seq) {
 template <typename Codec>
 asio::awaitable<void> load_framed(std::string host, std::uint16_t port, std::size_t count,
                                   std::size_t size, std::size_t first_seq, load_result* out) {
-  coronet::framed<Codec, coronet::connection> f{co_await coronet::connect(host, port)};
+  coronet::framed<Codec, coronet::connection> f{co_await coronet::connect(host, port, connect_how)};
   for (std::size_t i = 0; i < count; ++i) {
     const auto payload = make_payload(size, first_seq + i);
     const auto start = clock_type::now();
@@ -56,7 +61,7 @@ asio::awaitable<void> load_framed(std::string host, std::uint16_t port, std::siz
 
 asio::awaitable<void> load_raw(std::string host, std::uint16_t port, std::size_t count,
                                std::size_t size, std::size_t first_seq, load_result* out) {
-  auto conn = co_await coronet::connect(host, port);
+  auto conn = co_await coronet::connect(host, port, connect_how);
   std::string reply(size, '\0');
   for (std::size_t i = 0; i < count; ++i) {
     const auto payload = make_payload(size, first_seq + i);
@@ -133,7 +138,7 @@ int run_load(const std::string& host, std::uint16_t port, const std::string& fra
 // for terminals, pipes and files alike.
 asio::awaitable<void> interactive(std::string host, std::uint16_t port) {
   coronet::framed<coronet::line_codec, coronet::connection> f{
-      co_await coronet::connect(host, port)};
+      co_await coronet::connect(host, port, connect_how)};
   std::string line;
   while (std::getline(std::cin, line)) {
     f.write(std::string_view{line});
@@ -170,8 +175,11 @@ int main(int argc, char** argv) {
   app.add_option("--connections", connections, "load mode: concurrent connections")
       ->type_name("N")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  examples::tls_client_flags tls;
+  tls.add(app);
   examples::parse(app, argc, argv);
   try {
+    connect_how.tls = tls.context();
     if (count > 0) return run_load(host, port, framing, count, size, connections);
     coronet::sync_wait(interactive(host, port));
   } catch (const std::exception& e) {

@@ -2,8 +2,10 @@
 // length-prefixed frames. The smallest useful coronet server.
 //
 //   echo_server --port 7000 --framing line      # then: nc 127.0.0.1 7000
+//   echo_server --tls-cert server.pem --tls-key server.key   # TLS: docs/tls.md
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
+#include "../common/tls.hpp"
 
 #include <coronet/coronet.hpp>
 
@@ -56,6 +58,8 @@ int main(int argc, char** argv) {
   examples::add_framing(app, framing, {"raw", "line", "length"},
                         "raw, line (newline-delimited) or length (4-byte big-endian length)");
   examples::add_threads(app, threads, 256, "worker threads");
+  examples::tls_server_flags tls;
+  tls.add(app);
   examples::parse(app, argc, argv);
 
   coronet::server::handler_type handler;
@@ -70,9 +74,13 @@ int main(int argc, char** argv) {
     coronet::server server{{.host = host,
                             .port = port,
                             .threads = threads,
-                            .on_error = examples::log_connection_error}};
+                            .on_error = examples::log_connection_error,
+                            .tls = tls.context(),
+                            .on_handshake_error = examples::log_connection_error}};
+    examples::reload_on_hangup reload{tls.context()};
     server.listen();
-    examples::log("echo_server (", framing, ") listening on ", server.local_endpoint());
+    examples::log("echo_server (", framing, tls.scheme(), ") listening on ",
+                  server.local_endpoint());
     server.run(handler);  // until SIGINT/SIGTERM; then drains and returns
     examples::log("echo_server stopped");
   } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 // Exit status: 0 with a result, 1 when the server answered with an error or the call
 // failed (connection, timeout), 2 for bad usage.
 #include "../common/command_line.hpp"
+#include "../common/tls.hpp"
 
 #include <coronet/coronet.hpp>
 #include <coronet/rpc.hpp>
@@ -28,6 +29,7 @@ struct invocation {
   json params;
   bool notify = false;
   std::chrono::milliseconds timeout{0};
+  std::shared_ptr<coronet::tls_context> tls;  // null: plain TCP
 };
 
 template <typename Client>
@@ -41,7 +43,8 @@ asio::awaitable<void> run_with(Client client, invocation how, std::optional<json
 }
 
 asio::awaitable<void> run(invocation how, std::string framing, std::optional<json>* out) {
-  auto conn = co_await coronet::connect(how.host, how.port, how.timeout);
+  const coronet::connect_options options{.timeout = how.timeout, .tls = how.tls};
+  auto conn = co_await coronet::connect(how.host, how.port, options);
   if (framing == "line") {
     co_await run_with(coronet::rpc::client{std::move(conn)}, std::move(how), out);
   } else {
@@ -73,6 +76,8 @@ int main(int argc, char** argv) {
   app.add_flag("--notify", how.notify, "send a notification: no id, no response");
   app.add_option("METHOD", how.method, "the method to call")->required();
   auto* params_given = app.add_option("PARAMS", params, "its parameters: a JSON array or object");
+  examples::tls_client_flags tls;
+  tls.add(app);
   examples::parse(app, argc, argv);
   how.timeout = std::chrono::milliseconds(timeout_ms);
   if (*params_given) {
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
 
   std::optional<json> result;
   try {
+    how.tls = tls.context();
     coronet::sync_wait(run(std::move(how), framing, &result));
   } catch (const coronet::rpc::error& e) {
     std::cerr << "error " << e.code() << ": " << e.message();

@@ -13,6 +13,11 @@
 // an Asio AsyncReadStream and AsyncWriteStream, so asio::async_read, asio::async_write
 // and coronet::framed work on it directly.
 //
+// TLS: a connection accepted by a server with TLS on (server_options::tls), or opened by
+// connect() with a TLS context, is encrypted; it has the same type and the same members,
+// so every handler, framed<> and json_channel work over it unchanged. tls() tells the two
+// apart. The handshake has finished before a handler gets the connection.
+//
 // Thread safety: like an Asio socket, one connection is used from its own executor
 // (the server's worker thread that accepted it). stopping(), id() and
 // remote_endpoint() may be called from anywhere.
@@ -20,11 +25,14 @@
 
 #include "coronet/detail/connection_state.hpp"
 #include "coronet/detail/result_handler.hpp"
+#include "coronet/detail/tls_io.hpp"
 #include "coronet/detail/write_all.hpp"
 #include "coronet/errc.hpp"
+#include "coronet/tls_context.hpp"
 
 #include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/detail/bind_handler.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/use_awaitable.hpp>
@@ -32,6 +40,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 namespace coronet {
@@ -93,12 +102,10 @@ class connection {
   //   auto buf = std::make_unique_for_overwrite<char[]>(16 * 1024);
   //
   // Throws std::system_error if the connection is closed meanwhile.
-  asio::awaitable<void> wait_readable() {
-    state_->touch();
-    return state_->socket.async_wait(asio::socket_base::wait_read, asio::use_awaitable);
-  }
+  asio::awaitable<void> wait_readable();
 
-  // Half-close: sends FIN; reads still work until the peer closes too.
+  // Half-close: sends FIN (over TLS, close_notify first); reads still work until the
+  // peer closes too.
   void shutdown_send();
   // Closes the socket now; pending operations complete with operation_aborted.
   void close();
@@ -114,37 +121,72 @@ class connection {
     return state_ ? state_->close_reason : std::error_code{};
   }
 
+  // What TLS negotiated, or nothing for a plain TCP connection.
+  std::optional<tls_info> tls() const;
+  bool is_tls() const noexcept { return state_ && state_->tls != nullptr; }
+
   std::uint64_t id() const noexcept { return state_ ? state_->id : 0; }
   endpoint_type remote_endpoint() const noexcept { return state_->remote; }
   endpoint_type local_endpoint() const;
 
   executor_type get_executor() noexcept { return state_->socket.get_executor(); }
   // The raw socket, for options and operations this class does not wrap. Using it
-  // bypasses idle-time bookkeeping.
+  // bypasses idle-time bookkeeping, and on a TLS connection its bytes are ciphertext:
+  // read or write through the connection, never the socket.
   socket_type& socket() noexcept { return state_->socket; }
   const socket_type& socket() const noexcept { return state_->socket; }
 
-  // AsyncReadStream / AsyncWriteStream requirements.
+  // AsyncReadStream / AsyncWriteStream requirements. One initiation serves both
+  // transports, so the result type depends on the token only; plain TCP pays one
+  // predictable branch.
   template <typename MutableBufferSequence, typename CompletionToken>
   auto async_read_some(const MutableBufferSequence& buffers, CompletionToken&& token) {
     state_->touch();
-    return state_->socket.async_read_some(buffers, std::forward<CompletionToken>(token));
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
+        [](auto handler, detail::connection_state* s, const MutableBufferSequence& b) {
+          if (s->tls == nullptr) [[likely]]
+            s->socket.async_read_some(b, std::move(handler));
+          else
+            detail::async_tls_read_some(*s, b, std::move(handler));
+        },
+        token, state_.get(), buffers);
   }
   template <typename ConstBufferSequence, typename CompletionToken>
   auto async_write_some(const ConstBufferSequence& buffers, CompletionToken&& token) {
     state_->touch();
-    return state_->socket.async_write_some(buffers, std::forward<CompletionToken>(token));
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
+        [](auto handler, detail::connection_state* s, const ConstBufferSequence& b) {
+          if (s->tls == nullptr) [[likely]]
+            s->socket.async_write_some(b, std::move(handler));
+          else
+            detail::async_tls_write_some(*s, b, std::move(handler));
+        },
+        token, state_.get(), buffers);
   }
   // Readiness, as asio::basic_socket::async_wait. A wait on a connection costs an
-  // epoll_ctl but no buffer (see wait_readable()).
+  // epoll_ctl but no buffer (see wait_readable()). Over TLS, "readable" also holds when
+  // decrypted bytes are already waiting in the session (the socket may have none).
   template <typename CompletionToken>
   auto async_wait(asio::socket_base::wait_type what, CompletionToken&& token) {
     state_->touch();
-    return state_->socket.async_wait(what, std::forward<CompletionToken>(token));
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [](auto handler, detail::connection_state* s, asio::socket_base::wait_type w) {
+          if (s->tls != nullptr && w == asio::socket_base::wait_read && s->tls->has_pending())
+            asio::post(s->socket.get_executor(),
+                       asio::detail::bind_handler(std::move(handler), std::error_code{}));
+          else
+            s->socket.async_wait(w, std::move(handler));
+        },
+        token, state_.get(), what);
   }
 
  private:
   std::shared_ptr<detail::connection_state> state_;
 };
+
+// Out of the class: it uses async_wait, whose return type is deduced further down.
+inline asio::awaitable<void> connection::wait_readable() {
+  return async_wait(asio::socket_base::wait_read, asio::use_awaitable);
+}
 
 }  // namespace coronet

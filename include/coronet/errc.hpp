@@ -22,6 +22,8 @@ enum class errc {
   connection_limit,   // refused: the server is at max_connections
   outbox_full,        // a bounded outbox rejected a frame (try_send / overflow policy)
   connection_closed,  // the connection was closed while the operation was pending
+  handshake_failed,   // TLS: the handshake failed (the exception's text says why)
+  tls_error,          // TLS: a protocol error after the handshake (bad record, alert)
 };
 
 const std::error_category& error_category() noexcept;

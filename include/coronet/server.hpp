@@ -21,9 +21,18 @@
 // Errors: an exception escaping a handler is passed to `on_error` (default: one line
 // on stderr with the connection id and peer) and closes that connection only. Errors
 // that just mean "the peer went away" (reset, broken pipe) are not reported.
+//
+// TLS (`tls` set, see coronet/tls.hpp): the port speaks TLS only. Each connection's
+// handshake runs before its handler, bounded by `tls_handshake_timeout`; one that fails
+// or times out (a plaintext client, a bad client certificate, a silent peer) closes the
+// connection, never calls the handler, is counted in handshake_failure_count() and is
+// passed once to `on_handshake_error` (default: one line on stderr). The handler's
+// connection is the same type as over TCP; when it returns, close_notify is sent (not
+// waited for) and the socket closed.
 #pragma once
 
 #include "coronet/connection.hpp"
+#include "coronet/tls_context.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -70,6 +79,17 @@ struct server_options {
   // destroyed, with its coroutine frames, when the server stops.
   bool cancel_on_force_close = false;
   std::function<void(const error_info&)> on_error{};  // empty: one line on stderr
+
+  // TLS: a context from coronet::tls::make_server_context (target coronet::tls). Null:
+  // plain TCP. The server shares it; reloading it (certificate rotation) affects new
+  // connections only.
+  std::shared_ptr<tls_context> tls{};
+  // Security: a TLS handshake not finished in this time closes the connection, so
+  // peers that never finish cannot hold connection slots.
+  std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds(10)};
+  // A failed TLS handshake; `error` holds a std::system_error (errc::handshake_failed
+  // or errc::timed_out) whose text says why. Empty: one line on stderr.
+  std::function<void(const error_info&)> on_handshake_error{};
 };
 
 class server {
@@ -103,7 +123,8 @@ class server {
 
   asio::ip::tcp::endpoint local_endpoint() const;
   std::size_t connection_count() const noexcept;
-  std::size_t rejected_count() const noexcept;  // refused by max_connections
+  std::size_t rejected_count() const noexcept;           // refused by max_connections
+  std::size_t handshake_failure_count() const noexcept;  // TLS handshakes failed or timed out
   bool stopping() const noexcept;
   const server_options& options() const noexcept;
 

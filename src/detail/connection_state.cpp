@@ -24,8 +24,7 @@ connection_state::connection_state(asio::ip::tcp::socket s)
 
 connection_state::~connection_state() {
   if (idle_timer) idle_timer->cancel();
-  std::error_code ec;
-  socket.close(ec);
+  close_gracefully();
   if (registry != nullptr) registry->remove(this);
 }
 
@@ -69,6 +68,14 @@ void connection_state::force_close() noexcept {
   std::error_code ignored;
   socket.close(ignored);
   if (idle_timer) idle_timer->cancel();
+}
+
+void connection_state::close_gracefully() noexcept {
+  // The session writes to the descriptor by number: once the socket is closed, that
+  // number may already belong to another connection, so never after close.
+  if (tls && socket.is_open()) tls->send_close_notify();
+  std::error_code ignored;
+  socket.close(ignored);
 }
 
 void connection_registry::add(connection_state* s) noexcept {

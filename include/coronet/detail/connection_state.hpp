@@ -7,6 +7,8 @@
 // code may poll from anywhere.
 #pragma once
 
+#include "coronet/detail/tls_session.hpp"
+
 #include <asio/cancellation_signal.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -45,12 +47,18 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
   // Forced stop: aborts every pending operation and cancels the handler's coroutine.
   void force_close() noexcept;
 
+  // The end of a conversation: over TLS, one attempt to send close_notify (never a wait
+  // for the peer's); then the socket is closed.
+  void close_gracefully() noexcept;
+
   asio::ip::tcp::socket socket;
   std::uint64_t id;
   asio::ip::tcp::endpoint remote;
   std::atomic<bool> stopping{false};
   std::error_code close_reason;
   asio::cancellation_signal cancel;
+  // Set for a TLS connection (before its handler runs); null for plain TCP.
+  std::unique_ptr<tls_session> tls;
 
   std::chrono::steady_clock::duration idle_timeout{0};
   std::chrono::steady_clock::time_point last_activity{};

@@ -1,0 +1,121 @@
+// coronet::tls: TLS 1.2 and 1.3 through OpenSSL, for servers (server_options::tls) and
+// clients (connect_options::tls). Target coronet::tls; the only part of coronet that
+// needs OpenSSL.
+//
+//   #include <coronet/coronet.hpp>
+//   #include <coronet/tls.hpp>
+//
+//   coronet::server_options options{.port = 7443};
+//   options.tls = coronet::tls::make_server_context({
+//       .certificate_chain_file = "server.pem",   // PEM: certificate, then intermediates
+//       .private_key_file = "server.key",
+//   });
+//   coronet::server{options}.run(echo);            // the same handler as over TCP
+//
+//   // A client that trusts a private CA:
+//   auto ctx = coronet::tls::make_client_context({.ca_file = "ca.pem"});
+//   const coronet::connect_options how{.tls = ctx};   // named: see connect.hpp
+//   auto conn = co_await coronet::connect("localhost", 7443, how);
+//
+// Certificate rotation: server_context::reload() re-reads the files while the server
+// runs. New connections get the new certificate; existing ones are untouched; a reload
+// that fails throws and leaves the old certificate in place. docs/tls.md has a
+// walk-through with scripts/make-cert.sh.
+#pragma once
+
+#include "coronet/tls_context.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coronet::tls {
+
+enum class version { tls1_2, tls1_3 };
+
+struct server_settings {
+  std::string certificate_chain_file{};  // PEM: the server's certificate, then intermediates
+  std::string private_key_file{};        // PEM, unencrypted
+  // Mutual TLS: verify client certificates against these CAs (PEM).
+  std::string client_ca_file{};
+  // With client_ca_file: refuse a client that sends no certificate. false: such clients
+  // are served (conn.tls()->peer_subject is empty); certificates sent are still verified.
+  bool require_client_certificate = true;
+  version min_version = version::tls1_2;
+  // ALPN protocols the server accepts, most preferred first ("h2", "redis", ...). A
+  // client that offers only others is refused (RFC 7301); one that offers none is served.
+  std::vector<std::string> alpn{};
+};
+
+class server_context final : public tls_context {
+ public:
+  // Loads the files now. Throws std::runtime_error naming the file and the reason (no
+  // such file, not PEM, a key that does not match the certificate, ...).
+  explicit server_context(server_settings settings);
+  ~server_context() override;
+
+  // Re-reads the certificate chain, key and client CA from the same files. Safe from
+  // any thread while the server runs. On failure throws std::runtime_error and keeps
+  // serving the old certificate.
+  void reload();
+
+  const server_settings& settings() const noexcept;
+
+  std::unique_ptr<detail::tls_session> make_session(int descriptor,
+                                                    std::string_view server_name) override;
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+struct client_settings {
+  // PEM file of the CAs to trust. Empty: the system's store (/etc/ssl/certs).
+  std::string ca_file{};
+  // TESTING ONLY: accept any certificate for any name. A man in the middle can then read
+  // and change everything; never set this in production.
+  bool insecure_skip_verify = false;
+  // Mutual TLS: the client's own certificate and key (PEM).
+  std::string certificate_chain_file{};
+  std::string private_key_file{};
+  version min_version = version::tls1_2;
+  std::vector<std::string> alpn{};  // protocols to offer, most preferred first
+};
+
+class client_context final : public tls_context {
+ public:
+  // Throws std::runtime_error naming the file and the reason.
+  explicit client_context(client_settings settings);
+  ~client_context() override;
+
+  const client_settings& settings() const noexcept;
+
+  // `server_name` is checked against the certificate (a DNS name or an IP address) and
+  // sent as SNI when it is a DNS name.
+  std::unique_ptr<detail::tls_session> make_session(int descriptor,
+                                                    std::string_view server_name) override;
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+inline std::shared_ptr<server_context> make_server_context(server_settings settings) {
+  return std::make_shared<server_context>(std::move(settings));
+}
+
+inline std::shared_ptr<client_context> make_client_context(client_settings settings) {
+  return std::make_shared<client_context>(std::move(settings));
+}
+
+// Verifies servers against the system's CA store. An overload rather than a default
+// argument: g++ 12 corrupts a defaulted `= {}` temporary that holds a std::string when
+// the call sits in a co_await statement (docs/tls.md, "Known compiler issue").
+inline std::shared_ptr<client_context> make_client_context() {
+  return make_client_context(client_settings{});
+}
+
+}  // namespace coronet::tls

@@ -1,0 +1,99 @@
+// Certificates for the TLS tests, made once per test process with scripts/make-cert.sh
+// (so the script is tested too) and the openssl command, in a temporary directory.
+//
+//   const auto& c = coronet::test::certificates();
+//   options.tls = coronet::tls::make_server_context({.certificate_chain_file = c.server_pem, ...});
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#ifndef CORONET_SOURCE_DIR
+#error "tls_support.hpp needs CORONET_SOURCE_DIR (tests/CMakeLists.txt)"
+#endif
+
+namespace coronet::test {
+
+struct certificate_files {
+  std::filesystem::path dir;
+  std::string ca, server_pem, server_key, client_pem, client_key;  // scripts/make-cert.sh
+  // Made here: a second CA with a server and a client certificate of its own; a
+  // server certificate for another host name; an expired one; a renewed one for
+  // localhost with another subject (for reload tests).
+  std::string other_ca, other_server_pem, other_server_key, other_client_pem, other_client_key;
+  std::string wrong_name_pem, wrong_name_key, expired_pem, expired_key, renewed_pem, renewed_key;
+};
+
+namespace detail {
+
+inline void shell(const std::string& command) {
+  const int status = std::system(command.c_str());
+  REQUIRE_MESSAGE(status == 0, "failed: " << command);
+}
+
+// key NAME, then a certificate NAME.pem signed by CA_NAME with SUBJECT, DAYS and SANs.
+inline void issue(const std::filesystem::path& dir, const std::string& name, const std::string& ca,
+                  const std::string& subject, const std::string& days, const std::string& san) {
+  const auto d = dir.string();
+  shell("cd '" + d + "' && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " +
+        name + ".key 2>/dev/null && openssl req -new -key " + name + ".key -subj '" + subject +
+        "' -out " + name + ".csr && printf 'subjectAltName=" + san + "\\n' > " + name +
+        ".ext && openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
+        ".key -CAcreateserial -days " + days + " -extfile " + name + ".ext -out " + name +
+        ".pem 2>/dev/null");
+}
+
+inline certificate_files make_certificates() {
+  certificate_files c;
+  char pattern[] = "/tmp/coronet-tls-XXXXXX";
+  REQUIRE(::mkdtemp(pattern) != nullptr);
+  c.dir = pattern;
+  shell("'" CORONET_SOURCE_DIR "/scripts/make-cert.sh' '" + c.dir.string() + "' >/dev/null");
+  shell("cd '" + c.dir.string() +
+        "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+        "other_ca.key -out other_ca.pem -days 30 -subj '/CN=other test CA' 2>/dev/null");
+  issue(c.dir, "other_server", "other_ca", "/CN=localhost", "30", "DNS:localhost,IP:127.0.0.1");
+  issue(c.dir, "other_client", "other_ca", "/CN=intruder", "30", "DNS:intruder");
+  issue(c.dir, "wrong_name", "ca", "/CN=example.com", "30", "DNS:example.com");
+  issue(c.dir, "expired", "ca", "/CN=localhost", "-1", "DNS:localhost,IP:127.0.0.1");
+  issue(c.dir, "renewed", "ca", "/O=renewed/CN=localhost", "30", "DNS:localhost,IP:127.0.0.1");
+  auto f = [&](const char* name) { return (c.dir / name).string(); };
+  c.ca = f("ca.pem");
+  c.server_pem = f("server.pem");
+  c.server_key = f("server.key");
+  c.client_pem = f("client.pem");
+  c.client_key = f("client.key");
+  c.other_ca = f("other_ca.pem");
+  c.other_server_pem = f("other_server.pem");
+  c.other_server_key = f("other_server.key");
+  c.other_client_pem = f("other_client.pem");
+  c.other_client_key = f("other_client.key");
+  c.wrong_name_pem = f("wrong_name.pem");
+  c.wrong_name_key = f("wrong_name.key");
+  c.expired_pem = f("expired.pem");
+  c.expired_key = f("expired.key");
+  c.renewed_pem = f("renewed.pem");
+  c.renewed_key = f("renewed.key");
+  return c;
+}
+
+struct certificate_dir {
+  certificate_files files = make_certificates();
+  ~certificate_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(files.dir, ignored);
+  }
+};
+
+}  // namespace detail
+
+// Made on first use, removed when the test process exits.
+inline const certificate_files& certificates() {
+  static const detail::certificate_dir dir;
+  return dir.files;
+}
+
+}  // namespace coronet::test
