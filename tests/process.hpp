@@ -94,27 +94,15 @@ class child_process {
     stdin_ = -1;
   }
 
-  // Reads stderr until `pattern` matches what was read; returns the first capture group
-  // (or the whole match), or nullopt after `timeout`.
+  // Reads stderr (stdout) until `pattern` matches what was read; returns the first
+  // capture group (or the whole match), or nullopt after `timeout`.
   std::optional<std::string> wait_stderr(const std::regex& pattern,
                                          std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::smatch m;
-    while (!std::regex_search(err_text, m, pattern)) {
-      if (!pump(deadline)) return std::nullopt;
-    }
-    return m.size() > 1 ? m[1].str() : m[0].str();
+    return wait_for(err_text, pattern, timeout);
   }
-
-  // The same for stdout.
   std::optional<std::string> wait_stdout(const std::regex& pattern,
                                          std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::smatch m;
-    while (!std::regex_search(out_text, m, pattern)) {
-      if (!pump(deadline)) return std::nullopt;
-    }
-    return m.size() > 1 ? m[1].str() : m[0].str();
+    return wait_for(out_text, pattern, timeout);
   }
 
   void signal(int sig) { ::kill(pid_, sig); }
@@ -140,6 +128,16 @@ class child_process {
   std::string err_text;
 
  private:
+  std::optional<std::string> wait_for(const std::string& text, const std::regex& pattern,
+                                      std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::smatch m;
+    while (!std::regex_search(text, m, pattern)) {
+      if (!pump(deadline)) return std::nullopt;
+    }
+    return m.size() > 1 ? m[1].str() : m[0].str();
+  }
+
   // Reads what is available on stdout/stderr; false once both are closed or the
   // deadline passed.
   bool pump(std::chrono::steady_clock::time_point deadline) {

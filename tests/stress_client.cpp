@@ -18,6 +18,7 @@
 #include "cli.hpp"
 
 #include <coronet/coronet.hpp>
+#include <coronet/tls.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -39,6 +40,7 @@ using clock_type = std::chrono::steady_clock;  // CLOCK_MONOTONIC: comparable ac
 
 struct settings {
   std::uint16_t port = 0;
+  std::shared_ptr<coronet::tls_context> tls;  // --tls-ca: TLS, trusting that CA
   std::size_t connections = 0;
   std::size_t messages = 0;
   std::size_t window = 0;
@@ -92,9 +94,10 @@ asio::awaitable<void> wait_until(std::size_t* counter, std::size_t target) {
 }
 
 // Connects and counts the outcome; a failed connection is also a finished one.
-asio::awaitable<std::optional<coronet::connection>> connect_counted(std::uint16_t port, totals* t) {
+asio::awaitable<std::optional<coronet::connection>> connect_counted(const settings& s, totals* t) {
   try {
-    auto conn = co_await coronet::connect("127.0.0.1", port, std::chrono::seconds(30));
+    const coronet::connect_options how{.timeout = std::chrono::seconds(30), .tls = s.tls};
+    auto conn = co_await coronet::connect("127.0.0.1", s.port, how);
     ++t->connected;
     co_return std::optional<coronet::connection>{std::move(conn)};
   } catch (const std::exception& e) {
@@ -108,7 +111,7 @@ asio::awaitable<std::optional<coronet::connection>> connect_counted(std::uint16_
 // ---- hold ------------------------------------------------------------------------
 
 asio::awaitable<void> hold_one(settings s, std::size_t i, totals* t) {
-  auto conn = co_await connect_counted(s.port, t);
+  auto conn = co_await connect_counted(s, t);
   if (!conn) co_return;
   try {
     // Nobody speaks before every connection is open: they are all open at once.
@@ -135,7 +138,8 @@ asio::awaitable<void> hold_one(settings s, std::size_t i, totals* t) {
 
 asio::awaitable<void> pipeline_one(settings s, std::size_t i, std::size_t count, totals* t) {
   try {
-    auto conn = co_await coronet::connect("127.0.0.1", s.port, std::chrono::seconds(30));
+    const coronet::connect_options how{.timeout = std::chrono::seconds(30), .tls = s.tls};
+    auto conn = co_await coronet::connect("127.0.0.1", s.port, how);
     std::string batch;
     std::string reply;
     for (std::size_t seq = 0; seq < count;) {
@@ -165,7 +169,7 @@ asio::awaitable<void> pipeline_one(settings s, std::size_t i, std::size_t count,
 // ---- shutdown --------------------------------------------------------------------
 
 asio::awaitable<void> busy_one(settings s, std::size_t i, totals* t) {
-  auto conn = co_await connect_counted(s.port, t);
+  auto conn = co_await connect_counted(s, t);
   if (!conn) co_return;
   auto& sent_at = t->sent_at[i];
   std::size_t& answered = t->answered[i];
@@ -266,7 +270,8 @@ int main(int argc, char** argv) {
       .option("connections", "100", "concurrent connections")
       .option("messages", "1000", "pipeline: messages in all")
       .option("window", "64", "pipeline/shutdown: lines per batch")
-      .option("size", "32", "bytes per line before the newline");
+      .option("size", "32", "bytes per line before the newline")
+      .option("tls-ca", "", "TLS: connect over TLS, trusting the CAs in this file");
   args.parse(argc, argv);
   const std::string mode = args.get("mode");
   if (mode != "hold" && mode != "pipeline" && mode != "shutdown")
@@ -277,6 +282,8 @@ int main(int argc, char** argv) {
   s.messages = static_cast<std::size_t>(args.number("messages", 0, 1'000'000'000));
   s.window = static_cast<std::size_t>(args.number("window", 1, 100000));
   s.size = static_cast<std::size_t>(args.number("size", 16, 1'000'000));
+  if (!args.get("tls-ca").empty())
+    s.tls = coronet::tls::make_client_context({.ca_file = args.get("tls-ca")});
 
   raise_fd_limit();
   coronet::ignore_sigpipe();

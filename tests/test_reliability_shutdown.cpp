@@ -22,20 +22,6 @@ using namespace coronet;
 using namespace coronet::test;
 using namespace coronet::test::reliability_support;
 
-namespace {
-
-asio::awaitable<void> half_close_client(std::uint16_t port, std::size_t lines, std::string* got,
-                                        std::string* sent) {
-  auto conn = co_await connect("127.0.0.1", port);
-  for (std::size_t i = 0; i < lines; ++i)
-    *sent += numbered_line(i, 40) + "\n";
-  co_await conn.write(asio::buffer(*sent));
-  conn.shutdown_send();  // "that is all": replies must still come
-  *got = co_await read_to_eof(conn);
-}
-
-}  // namespace
-
 TEST_SUITE("reliability") {
   TEST_CASE("half-close: a client that shuts down its write side still gets every reply") {
     end_probe probe;
@@ -44,7 +30,7 @@ TEST_SUITE("reliability") {
     }};
     std::string got;
     std::string sent;
-    run(half_close_client(s.port(), 5000, &got, &sent));
+    run(half_close_client(s.port(), nullptr, 5000, &got, &sent));
     CHECK(got.size() == sent.size());
     CHECK(got == sent);
     s.stop_and_wait();
@@ -182,39 +168,7 @@ TEST_SUITE("reliability") {
 
 TEST_SUITE("reliability") {
   TEST_CASE("SIGTERM with 100 busy connections: every earlier request answered and exit 0") {
-    child_process srv{{ECHO_SERVER_PATH, "--port", "0", "--framing", "line"}};
-    auto port = srv.wait_stderr(listening, 10s);
-    REQUIRE(port);
-    child_process client{{STRESS_CLIENT_PATH, "--port", *port, "--mode", "shutdown",
-                          "--connections", "100", "--window", "4"}};
-    REQUIRE(client.wait_stderr(std::regex{R"(busy: (\d+))"}, 60s) == "100");
-    std::this_thread::sleep_for(200ms);  // under load for a while
-    const auto signalled = clock_type::now();
-    srv.signal(SIGTERM);
-    client.write_stdin(std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                          signalled.time_since_epoch())
-                                          .count()) +
-                       "\n");
-    client.close_stdin();
-    auto code = srv.wait(15s);
-    const auto took = clock_type::now() - signalled;
-    REQUIRE(code);
-    CHECK(*code == 0);
-    CHECK(took < 10s);  // echo_server's shutdown_timeout (the default, 10 s)
-    CHECK(srv.err_text.find("echo_server stopped") != std::string::npos);
-    auto client_code = client.wait(30s);
-    MESSAGE(client.out_text << "server exited "
-                            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                            << " ms after SIGTERM");
-    REQUIRE(client_code);
-    CHECK(*client_code == 0);
-    CHECK(output_field(client.out_text, "unanswered_before_signal") == "0");
-    CHECK(output_field(client.out_text, "mismatches") == "0");
-    // Every connection was closed by the server: FIN, or RST when a request written after
-    // the signal was still unread at close (TCP's rule, not an unclean shutdown).
-    CHECK(std::stoi("0" + output_field(client.out_text, "eof")) +
-              std::stoi("0" + output_field(client.out_text, "reset")) ==
-          100);
+    sigterm_with_busy_clients({}, {});
   }
 
   TEST_CASE("a second SIGTERM forces echo_server out while a handler is stuck writing") {

@@ -1,6 +1,7 @@
 // TLS (coronet::tls): servers and clients, verification, mutual TLS, hostile peers,
 // certificate reload and graceful close, with coronet's own client on both ends.
 // test_tls_tools.cpp runs clients nobody here wrote against the example servers.
+#include "reliability_support.hpp"
 #include "support.hpp"
 #include "tls_support.hpp"
 
@@ -16,6 +17,7 @@
 
 using namespace coronet;
 using namespace coronet::test;
+using namespace coronet::test::reliability_support;
 
 namespace {
 
@@ -301,7 +303,9 @@ TEST_SUITE("tls") {
     CHECK(s.server().handshake_failure_count() == 2);
   }
 
-  TEST_CASE("tls: a reload serves the new certificate to new clients only") {
+  // Server threads and the test thread meet here: run again under TSan.
+  TEST_CASE("tls: a reload serves the new certificate to new clients only" *
+            doctest::test_suite("threads")) {
     const auto& c = certificates();
     const auto dir = c.dir / "reload";
     std::filesystem::create_directories(dir);
@@ -381,7 +385,8 @@ TEST_SUITE("tls") {
     }());
   }
 
-  TEST_CASE("tls: 1000 concurrent handshakes complete") {
+  // Server threads and the test thread meet here: run again under TSan.
+  TEST_CASE("tls: 1000 concurrent handshakes complete" * doctest::test_suite("threads")) {
     auto options = tls_server();
     options.threads = 2;
     running_server s{echo_handler, options};
@@ -429,4 +434,42 @@ TEST_SUITE("tls") {
     }());
     CHECK(s.server().rejected_count() >= 1);
   }
+}
+
+// The reliability promises of the TCP suite (test_reliability_*.cpp), over TLS with the
+// same clients and handlers (reliability_support.hpp).
+TEST_SUITE("tls") {
+  TEST_CASE("tls: half-close: a client that sends close_notify still gets every reply") {
+    end_probe probe;
+    auto options = tls_server();
+    running_server s{[&probe](connection c) {
+                       return framed_echo(std::move(c), line_codec{}, framed_options{}, &probe);
+                     },
+                     options};
+    std::string got;
+    std::string sent;
+    run(half_close_client(s.port(), trusting_client(), 5000, &got, &sent));
+    CHECK(got.size() == sent.size());
+    CHECK(got == sent);
+    s.stop_and_wait();
+    CHECK(probe.clean == 1);
+  }
+
+  TEST_CASE("tls: slow consumer: queued_bytes stays under high_water_mark plus one frame") {
+    consumer_probe probe;
+    running_server s{[&probe](connection c) { return producer(std::move(c), &probe); },
+                     tls_server()};
+    std::size_t stalled_at = 0;
+    run(stop_reading_then_drain(s.port(), trusting_client(), &probe, &stalled_at), 60s);
+    CHECK(stalled_at < probe.count);
+    CHECK(probe.peak <= probe.hwm + probe.frame + 1);
+  }
+
+#if defined(ECHO_SERVER_PATH) && defined(STRESS_CLIENT_PATH)
+  TEST_CASE("tls: SIGTERM with 100 busy TLS connections: every earlier request answered") {
+    const auto& c = certificates();
+    sigterm_with_busy_clients({"--tls-cert", c.server_pem, "--tls-key", c.server_key},
+                              {"--tls-ca", c.ca});
+  }
+#endif
 }
