@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format clang-tidy ccache git
-  libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libcli11-dev libssl-dev openssl
+  libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libcli11-dev libssl-dev openssl haproxy
   redis-tools netcat-openbsd python3 procps
 )
 packages+=("$@")  # callers may ask for more (the benchmarks want gnuplot, redis-server)

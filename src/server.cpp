@@ -20,7 +20,10 @@
 //   6. finish: finish() stops every worker's io_context; wait() joins the threads.
 #include "coronet/server.hpp"
 
+#include "detail/address_range.hpp"
 #include "detail/server_support.hpp"
+
+#include "coronet/proxy_protocol.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
@@ -33,7 +36,10 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <list>
 #include <memory>
@@ -43,6 +49,9 @@
 #include <thread>
 #include <tuple>
 #include <utility>
+#include <vector>
+
+#include <sys/socket.h>
 
 namespace coronet {
 
@@ -77,6 +86,8 @@ struct server::impl {
 
   explicit impl(server_options o) : options(std::move(o)) {
     if (options.threads == 0) options.threads = 1;
+    for (const auto& range : options.trusted_proxies)
+      trusted.emplace_back(range);  // throws std::invalid_argument for a bad one
     for (std::size_t i = 0; i < options.threads; ++i)
       workers.emplace_back();
   }
@@ -91,6 +102,8 @@ struct server::impl {
   std::atomic<std::size_t> count{0};
   std::atomic<std::size_t> rejected{0};
   std::atomic<std::size_t> handshake_failures{0};
+  std::atomic<std::size_t> proxy_refused{0};
+  std::vector<detail::address_range> trusted;  // options.trusted_proxies, parsed
   std::atomic<bool> started{false};
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> forced{false};
@@ -248,7 +261,8 @@ struct server::impl {
       // the registry is not thread-safe, and the connection is over either way.
       if (state->registry != nullptr) state->registry->remove(state.get());
     };
-    auto serve = options.tls ? serve_tls(state) : handler(connection{state});
+    auto serve =
+        options.tls || options.proxy_protocol ? serve_prepared(state) : handler(connection{state});
     if (options.cancel_on_force_close) {
       asio::co_spawn(w.io, std::move(serve),
                      asio::bind_cancellation_slot(state->cancel.slot(), std::move(finished)));
@@ -257,13 +271,67 @@ struct server::impl {
     }
   }
 
-  // TLS: the handshake, then the handler. A coroutine of its own, so plain TCP
-  // connections pay nothing for it.
-  asio::awaitable<void> serve_tls(std::shared_ptr<detail::connection_state> state) {
-    // Plain statements: g++ 12 miscompiles a co_await inside this `if` condition.
-    const bool ready = co_await handshake(*state);
-    if (!ready) co_return;
+  // What runs before the handler: the PROXY header, then the TLS handshake, each only
+  // when configured. A coroutine of its own, so plain TCP connections pay nothing for it.
+  asio::awaitable<void> serve_prepared(std::shared_ptr<detail::connection_state> state) {
+    // Plain statements: g++ 12 miscompiles a co_await inside an `if` condition here.
+    if (options.proxy_protocol) {
+      const bool accepted = co_await read_proxy_header(*state);
+      if (!accepted) co_return;
+    }
+    if (options.tls) {
+      const bool ready = co_await handshake(*state);
+      if (!ready) co_return;
+    }
     co_await handler(connection{std::move(state)});
+  }
+
+  // Closes a connection's socket when `timeout` passes, which ends whatever it waits
+  // for; expired() then says why. The shared flag guards against a timer that fires
+  // just as the step finishes.
+  class opening_deadline {
+   public:
+    opening_deadline(detail::connection_state& s, std::chrono::milliseconds timeout)
+        : timer_(s.socket.get_executor(), timeout) {
+      timer_.async_wait([&s, expired = expired_](std::error_code ec) {
+        if (ec || *expired) return;
+        *expired = true;
+        s.close_reason = make_error_code(errc::timed_out);
+        std::error_code ignored;
+        s.socket.close(ignored);
+      });
+    }
+    opening_deadline(const opening_deadline&) = delete;
+    opening_deadline& operator=(const opening_deadline&) = delete;
+    ~opening_deadline() { finish(); }
+
+    bool expired() const noexcept { return *expired_ && !finished_; }
+    // The step is over: from now on the timer changes nothing.
+    void finish() noexcept {
+      if (finished_) return;
+      finished_ = !*expired_;
+      *expired_ = true;
+      timer_.cancel();
+    }
+
+   private:
+    asio::steady_timer timer_;
+    std::shared_ptr<bool> expired_ = std::make_shared<bool>(false);
+    bool finished_ = false;
+  };
+
+  // A connection refused before its handler: counted by the caller, reported once.
+  void refuse_opening(const detail::connection_state& s, std::error_code ec,
+                      const std::string& why) {
+    if (s.stopping) return;  // a stop ends openings too; not the peer's fault
+    error_info info{s.id, s.remote, std::make_exception_ptr(std::system_error(ec, why))};
+    try {
+      if (options.on_handshake_error)
+        options.on_handshake_error(info);
+      else
+        default_error_report(info);
+    } catch (...) {
+    }
   }
 
   asio::awaitable<bool> handshake(detail::connection_state& s) {
@@ -278,43 +346,88 @@ struct server::impl {
       why = e.what();
     }
     if (!ec) {
-      // The timer closes the socket, which ends the pending wait. `done` guards against
-      // a timer that fired just as the handshake finished.
-      auto done = std::make_shared<bool>(false);
-      asio::steady_timer timer{s.socket.get_executor(), options.tls_handshake_timeout};
-      timer.async_wait([&s, done](std::error_code timer_ec) {
-        if (timer_ec || *done) return;
-        *done = true;
-        s.close_reason = make_error_code(errc::timed_out);
-        std::error_code ignored;
-        s.socket.close(ignored);
-      });
+      opening_deadline deadline{s, options.tls_handshake_timeout};
       std::tie(ec) = co_await detail::async_tls_handshake(s, as_tuple(asio::use_awaitable));
-      if (*done) {
+      if (deadline.expired()) {
         ec = make_error_code(errc::timed_out);
         why = "TLS handshake timed out";
       }
-      *done = true;
-      timer.cancel();
+      deadline.finish();
       if (ec && why.empty()) why = "TLS handshake failed: " + s.tls->last_error();
     }
     if (!ec) co_return true;
     handshake_failures.fetch_add(1, std::memory_order_relaxed);
-    if (!s.stopping) {
-      error_info info{
-          s.id, s.remote,
-          std::make_exception_ptr(std::system_error(
-              ec == errc::timed_out ? ec : make_error_code(errc::handshake_failed), why))};
-      try {
-        if (options.on_handshake_error)
-          options.on_handshake_error(info);
-        else
-          default_error_report(info);
-      } catch (...) {
-      }
-    }
+    refuse_opening(s, ec == errc::timed_out ? ec : make_error_code(errc::handshake_failed), why);
     s.tls.reset();  // no close_notify for a session that never started
     co_return false;
+  }
+
+  // Reads the PROXY header with MSG_PEEK until it is whole, then takes exactly its bytes
+  // off the socket: what follows it (a TLS ClientHello, the first request) stays for
+  // the handler, with no buffer to hand over.
+  asio::awaitable<bool> read_proxy_header(detail::connection_state& s) {
+    const auto peer = s.remote;
+    auto refuse = [&](std::error_code ec, const std::string& why) {
+      proxy_refused.fetch_add(1, std::memory_order_relaxed);
+      refuse_opening(s, ec, "PROXY header refused: " + why);
+    };
+    if (std::none_of(trusted.begin(), trusted.end(),
+                     [&](const auto& r) { return r.contains(peer.address()); })) {
+      refuse(make_error_code(errc::handshake_failed), "the peer is not a trusted proxy");
+      co_return false;
+    }
+    opening_deadline deadline{s, options.proxy_header_timeout};
+    std::array<char, max_proxy_header_size> buf;
+    proxy_header header;
+    for (;;) {
+      const int fd = s.socket.native_handle();
+      ssize_t n = -1;
+      int error = EBADF;  // closed by the deadline
+      if (s.socket.is_open()) {
+        do {
+          n = ::recv(fd, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        error = errno;
+      }
+      if (n > 0) {
+        const auto r = parse_proxy_header({buf.data(), static_cast<std::size_t>(n)}, header);
+        if (r.status == proxy_parse_status::fail) {
+          refuse(make_error_code(errc::handshake_failed), r.error);
+          co_return false;
+        }
+        if (r.status == proxy_parse_status::done) {
+          // Peeked, so all of it is there: one recv takes exactly the header.
+          if (::recv(fd, buf.data(), r.size, MSG_DONTWAIT) != static_cast<ssize_t>(r.size)) {
+            refuse(make_error_code(errc::handshake_failed), "the header could not be read");
+            co_return false;
+          }
+          break;
+        }
+      } else if (n == 0) {
+        refuse(make_error_code(errc::handshake_failed), "the peer closed before the header");
+        co_return false;
+      } else if (error != EAGAIN && error != EWOULDBLOCK) {
+        refuse(deadline.expired() ? make_error_code(errc::timed_out)
+                                  : std::error_code(error, std::system_category()),
+               deadline.expired() ? "no header in time" : "the socket failed");
+        co_return false;
+      }
+      // More to come (a header split over segments) or nothing yet.
+      auto [ec] =
+          co_await s.socket.async_wait(asio::socket_base::wait_read, as_tuple(asio::use_awaitable));
+      if (ec) {
+        refuse(deadline.expired() ? make_error_code(errc::timed_out) : ec,
+               deadline.expired() ? "no header in time" : ec.message());
+        co_return false;
+      }
+    }
+    deadline.finish();
+    auto info = std::make_unique<proxy_info>();
+    info->proxy = peer;
+    if (!header.local) s.remote = header.source;
+    info->header = std::move(header);
+    s.proxy = std::move(info);
+    co_return true;
   }
 
   void report(const detail::connection_state& s, std::exception_ptr e) {
@@ -451,6 +564,10 @@ std::size_t server::rejected_count() const noexcept {
 
 std::size_t server::handshake_failure_count() const noexcept {
   return impl_->handshake_failures.load();
+}
+
+std::size_t server::proxy_refused_count() const noexcept {
+  return impl_->proxy_refused.load();
 }
 
 bool server::stopping() const noexcept {

@@ -191,6 +191,23 @@ TEST_SUITE("tls") {
     }());
   }
 
+  TEST_CASE("tls: the client gives up on a server that never answers its handshake") {
+    // A plain TCP server that reads the ClientHello and says nothing.
+    running_server silent{
+        [](connection conn) -> asio::awaitable<void> { co_await read_to_eof(conn); }};
+    run([&]() -> asio::awaitable<void> {
+      const connect_options how{.tls = trusting_client(),
+                                .tls_handshake_timeout = std::chrono::milliseconds(300)};
+      try {
+        co_await connect("127.0.0.1", silent.port(), how);
+        FAIL("a handshake without an answer succeeded");
+      } catch (const std::system_error& e) {
+        CHECK(e.code() == errc::timed_out);
+        CHECK_MESSAGE(contains(e.what(), "TLS handshake with 127.0.0.1:"), e.what());
+      }
+    }());
+  }
+
   TEST_CASE("tls: mutual TLS serves a client certificate from the client CA and only that") {
     const auto& c = certificates();
     std::mutex m;

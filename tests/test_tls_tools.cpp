@@ -226,6 +226,23 @@ s.on('error', e => { console.error(e.message); process.exit(1); });
     CHECK_MESSAGE(contains(member.out, "welcome"), (member.out + member.err));
   }
 
+  TEST_CASE("tls tools: a PROXY header comes before the TLS handshake") {
+    const auto& c = certificates();
+    tls_program echo{{CLI_ECHO_SERVER_PATH, "--framing", "line", "--proxy-protocol"}};
+    static const char* script = R"(
+import socket, ssl, sys
+raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+raw.sendall(b"PROXY TCP4 192.0.2.44 127.0.0.1 4444 7000\r\n")
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+    s.sendall(b"behind a proxy\n")
+    print(s.recv(100).decode(), end="")
+)";
+    auto r = run_client({"/usr/bin/python3", "-c", script, echo.port, c.ca});
+    CHECK_MESSAGE(r.code == 0, r.err);
+    CHECK(r.out == "behind a proxy\n");
+  }
+
   TEST_CASE("tls tools: SIGHUP reloads a server's certificate and a broken reload keeps it") {
     const auto& c = certificates();
     const auto dir = c.dir / "hangup";

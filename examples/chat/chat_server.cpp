@@ -4,6 +4,7 @@
 //   chat_client --name alice             # JSON client, or:  nc 127.0.0.1 7777
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
+#include "../common/proxy.hpp"
 #include "../common/tls.hpp"
 #include "chat_room.hpp"
 
@@ -27,16 +28,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   examples::tls_server_flags tls;
   tls.add(app);
+  examples::proxy_flags proxy;
+  proxy.add(app);
   examples::parse(app, argc, argv);
 
   try {
     chat::room room{{.max_queued = max_queue}};
-    coronet::server server{{.host = host,
-                            .port = port,
-                            .threads = threads,
-                            .on_error = examples::log_connection_error,
-                            .tls = tls.context(),
-                            .on_handshake_error = examples::log_connection_error}};
+    coronet::server_options options{.host = host,
+                                    .port = port,
+                                    .threads = threads,
+                                    .on_error = examples::log_connection_error,
+                                    .tls = tls.context(),
+                                    .on_handshake_error = examples::log_connection_error};
+    proxy.apply(options);
+    coronet::server server{options};
     examples::reload_on_hangup reload{tls.context()};
     server.listen();
     const auto ep = server.local_endpoint();

@@ -5,6 +5,7 @@
 //   echo_server --tls-cert server.pem --tls-key server.key   # TLS: docs/tls.md
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
+#include "../common/proxy.hpp"
 #include "../common/tls.hpp"
 
 #include <coronet/coronet.hpp>
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
   examples::add_threads(app, threads, 256, "worker threads");
   examples::tls_server_flags tls;
   tls.add(app);
+  examples::proxy_flags proxy;
+  proxy.add(app);
   examples::parse(app, argc, argv);
 
   coronet::server::handler_type handler;
@@ -71,12 +74,14 @@ int main(int argc, char** argv) {
     handler = echo_length_prefixed;
 
   try {
-    coronet::server server{{.host = host,
-                            .port = port,
-                            .threads = threads,
-                            .on_error = examples::log_connection_error,
-                            .tls = tls.context(),
-                            .on_handshake_error = examples::log_connection_error}};
+    coronet::server_options options{.host = host,
+                                    .port = port,
+                                    .threads = threads,
+                                    .on_error = examples::log_connection_error,
+                                    .tls = tls.context(),
+                                    .on_handshake_error = examples::log_connection_error};
+    proxy.apply(options);
+    coronet::server server{options};
     examples::reload_on_hangup reload{tls.context()};
     server.listen();
     examples::log("echo_server (", framing, tls.scheme(), ") listening on ",

@@ -1,6 +1,7 @@
 // kv_server: an in-memory key-value server speaking the Redis protocol (RESP2), for
 // redis-cli, redis-benchmark and Redis client libraries. See docs/kv.md.
 #include "../common/command_line.hpp"
+#include "../common/proxy.hpp"
 #include "../common/tls.hpp"
 #include "kv.hpp"
 
@@ -24,16 +25,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 40));
   examples::tls_server_flags tls;
   tls.add(app);
+  examples::proxy_flags proxy;
+  proxy.add(app);
   examples::parse(app, argc, argv);
 
   try {
     const kv::options opt{.max_output = max_output};
     kv::store db;
-    coronet::server server{{.host = host,
-                            .port = port,
-                            .threads = threads,
-                            .tls = tls.context(),
-                            .on_handshake_error = examples::log_connection_error}};
+    coronet::server_options options{.host = host,
+                                    .port = port,
+                                    .threads = threads,
+                                    .tls = tls.context(),
+                                    .on_handshake_error = examples::log_connection_error};
+    proxy.apply(options);
+    coronet::server server{options};
     examples::reload_on_hangup reload{tls.context()};
     server.listen();
     std::cerr << "kv_server" << tls.scheme() << " listening on " << server.local_endpoint() << " ("

@@ -126,7 +126,11 @@ class connection {
   bool is_tls() const noexcept { return state_ && state_->tls != nullptr; }
 
   std::uint64_t id() const noexcept { return state_ ? state_->id : 0; }
+  // The peer: the client's address, also when it came through a proxy that sent a
+  // PROXY header (server_options::proxy_protocol).
   endpoint_type remote_endpoint() const noexcept { return state_->remote; }
+  // What the PROXY header said and the proxy's own address; null without one.
+  const proxy_info* proxy() const noexcept { return state_ ? state_->proxy.get() : nullptr; }
   endpoint_type local_endpoint() const;
 
   executor_type get_executor() noexcept { return state_->socket.get_executor(); }

@@ -14,6 +14,7 @@
 #include "coronet/length_prefixed_codec.hpp"
 #include "coronet/line_codec.hpp"
 #include "coronet/outbox.hpp"
+#include "coronet/proxy_protocol.hpp"
 #include "coronet/server.hpp"
 #include "coronet/sync_wait.hpp"
 #include "coronet/timeout.hpp"

@@ -44,6 +44,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace coronet {
 
@@ -87,8 +88,22 @@ struct server_options {
   // Security: a TLS handshake not finished in this time closes the connection, so
   // peers that never finish cannot hold connection slots.
   std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds(10)};
-  // A failed TLS handshake; `error` holds a std::system_error (errc::handshake_failed
-  // or errc::timed_out) whose text says why. Empty: one line on stderr.
+  // PROXY protocol (HAProxy's, versions 1 and 2, told apart by their first bytes): every
+  // connection must begin with a header from a trusted proxy. It is read before the
+  // handler (and before a TLS handshake); connection::remote_endpoint() is then the
+  // client's address from the header, connection::proxy() the rest. See
+  // coronet/proxy_protocol.hpp.
+  bool proxy_protocol = false;
+  // Security: the peers (addresses or CIDR blocks) allowed to send a PROXY header. A
+  // connection from anywhere else is closed before its handler runs.
+  std::vector<std::string> trusted_proxies{"127.0.0.0/8", "::1/128"};
+  // Security: the header must arrive within this time (and within
+  // max_proxy_header_size bytes).
+  std::chrono::milliseconds proxy_header_timeout{std::chrono::seconds(5)};
+
+  // A connection refused before its handler: a failed TLS handshake or a refused PROXY
+  // header. `error` holds a std::system_error (errc::handshake_failed or
+  // errc::timed_out) whose text says why. Empty: one line on stderr.
   std::function<void(const error_info&)> on_handshake_error{};
 };
 
@@ -125,6 +140,7 @@ class server {
   std::size_t connection_count() const noexcept;
   std::size_t rejected_count() const noexcept;           // refused by max_connections
   std::size_t handshake_failure_count() const noexcept;  // TLS handshakes failed or timed out
+  std::size_t proxy_refused_count() const noexcept;      // PROXY headers refused, untrusted peers
   bool stopping() const noexcept;
   const server_options& options() const noexcept;
 

@@ -12,6 +12,7 @@
 
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 namespace coronet::tls {
@@ -99,8 +100,8 @@ struct server_context::impl {
   }
 
   detail::ctx_ptr build() {
-    auto fresh = detail::new_context(TLS_server_method(),
-                                     detail::version_constant(settings.min_version));
+    auto fresh =
+        detail::new_context(TLS_server_method(), detail::version_constant(settings.min_version));
     detail::load_identity(fresh.get(), settings.certificate_chain_file, settings.private_key_file);
     if (!settings.client_ca_file.empty()) {
       const auto& ca = settings.client_ca_file;
@@ -109,15 +110,16 @@ struct server_context::impl {
         throw std::runtime_error("coronet::tls: cannot load the client CA from " + ca + ": " +
                                  detail::take_errors("no certificate in the file"));
       SSL_CTX_set_client_CA_list(fresh.get(), names);  // takes `names`
-      SSL_CTX_set_verify(fresh.get(),
-                         SSL_VERIFY_PEER | (settings.require_client_certificate
-                                                ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                                                : 0),
-                         nullptr);
+      SSL_CTX_set_verify(
+          fresh.get(),
+          SSL_VERIFY_PEER |
+              (settings.require_client_certificate ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+          nullptr);
     }
     // Sessions may be resumed; resumption with client certificates needs an id context.
-    static constexpr unsigned char id[] = "coronet";
-    SSL_CTX_set_session_id_context(fresh.get(), id, sizeof id - 1);
+    static constexpr std::string_view id = "coronet";
+    SSL_CTX_set_session_id_context(fresh.get(), reinterpret_cast<const unsigned char*>(id.data()),
+                                   static_cast<unsigned int>(id.size()));
     if (!alpn.empty()) SSL_CTX_set_alpn_select_cb(fresh.get(), select_alpn, this);
     return fresh;
   }
@@ -142,7 +144,7 @@ const server_settings& server_context::settings() const noexcept {
 }
 
 std::unique_ptr<coronet::detail::tls_session> server_context::make_session(int descriptor,
-                                                                          std::string_view) {
+                                                                           std::string_view) {
   SSL* ssl = nullptr;
   {
     std::lock_guard lock{impl_->mutex};
@@ -173,10 +175,9 @@ client_context::client_context(client_settings settings) : impl_(std::make_share
                             ? SSL_CTX_set_default_verify_paths(ctx) == 1
                             : SSL_CTX_load_verify_locations(ctx, s.ca_file.c_str(), nullptr) == 1;
     if (!loaded)
-      throw std::runtime_error(
-          "coronet::tls: cannot load the CA certificates from " +
-          (s.ca_file.empty() ? std::string("the system's store") : s.ca_file) + ": " +
-          detail::take_errors());
+      throw std::runtime_error("coronet::tls: cannot load the CA certificates from " +
+                               (s.ca_file.empty() ? std::string("the system's store") : s.ca_file) +
+                               ": " + detail::take_errors());
   }
   if (!s.certificate_chain_file.empty() || !s.private_key_file.empty())
     detail::load_identity(ctx, s.certificate_chain_file, s.private_key_file);
@@ -202,7 +203,7 @@ std::unique_ptr<coronet::detail::tls_session> client_context::make_session(
   std::error_code not_ip;
   asio::ip::make_address(name, not_ip);
   bool ok = true;
-    // SNI. SSL_set_tlsext_host_name is a macro with a C cast inside.
+  // SNI. SSL_set_tlsext_host_name is a macro with a C cast inside.
   if (not_ip && !name.empty())
     ok = SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                   const_cast<char*>(name.c_str())) == 1;

@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -177,7 +178,8 @@ class openssl_session final : public coronet::detail::tls_session {
         return {tls_want::nothing, 0, asio::error::eof};
       case SSL_ERROR_SYSCALL:
         if (link_.last_errno != 0) {
-          std::error_code ec{std::exchange(link_.last_errno, 0), asio::error::get_system_category()};
+          std::error_code ec{std::exchange(link_.last_errno, 0),
+                             asio::error::get_system_category()};
           last_error_ = ec.message();
           return {tls_want::nothing, 0, ec};
         }
@@ -187,8 +189,8 @@ class openssl_session final : public coronet::detail::tls_session {
         const long verify = SSL_get_verify_result(ssl_);
         auto reasons = take_errors("protocol error");
         if (verify != X509_V_OK && in_handshake) {
-          last_error_ = std::string("certificate verify failed: ") +
-                        X509_verify_cert_error_string(verify);
+          last_error_ =
+              std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
         } else {
           last_error_ = std::move(reasons);
         }
@@ -212,10 +214,10 @@ std::string take_errors(std::string_view fallback) {
   std::string out;
   while (const unsigned long e = ERR_get_error()) {
     const char* reason = ERR_reason_error_string(e);
-    char buffer[256];
+    std::array<char, 256> buffer{};
     if (reason == nullptr) {
-      ERR_error_string_n(e, buffer, sizeof buffer);
-      reason = buffer;
+      ERR_error_string_n(e, buffer.data(), buffer.size());
+      reason = buffer.data();
     }
     if (!out.empty()) out += "; ";
     out += reason;

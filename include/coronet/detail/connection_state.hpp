@@ -8,6 +8,7 @@
 #pragma once
 
 #include "coronet/detail/tls_session.hpp"
+#include "coronet/proxy_protocol.hpp"
 
 #include <asio/cancellation_signal.hpp>
 #include <asio/ip/tcp.hpp>
@@ -59,6 +60,8 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
   asio::cancellation_signal cancel;
   // Set for a TLS connection (before its handler runs); null for plain TCP.
   std::unique_ptr<tls_session> tls;
+  // Set when a PROXY header was accepted (`remote` is then the header's client).
+  std::unique_ptr<proxy_info> proxy;
 
   std::chrono::steady_clock::duration idle_timeout{0};
   std::chrono::steady_clock::time_point last_activity{};

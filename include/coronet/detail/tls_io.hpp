@@ -17,14 +17,14 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <memory>
 #include <system_error>
+#include <vector>
 
 namespace coronet::detail {
 
 // TLS records carry at most 16 KiB of data; a gather write is joined up to that size so
 // that small pieces do not become one record (and one system call) each.
-inline constexpr std::size_t tls_record_size = 16 * 1024;
+inline constexpr std::size_t tls_record_size = std::size_t{16} * 1024;
 
 enum class tls_op_kind { handshake, read, write };
 
@@ -33,7 +33,7 @@ struct tls_op {
   connection_state* state;  // valid while the operation is pending: see connection.hpp
   asio::mutable_buffer in{};
   asio::const_buffer out{};
-  std::unique_ptr<char[]> joined{};  // gathered output, kept until written (see write())
+  std::vector<char> joined{};  // gathered output, kept until written (see write())
   enum { start, waiting, posted } phase = start;
   tls_step result{};
 
@@ -115,9 +115,8 @@ auto async_tls_write_some(connection_state& s, const ConstBufferSequence& buffer
     op.out = asio::const_buffer(*it);
     const auto total = std::min(asio::buffer_size(buffers), tls_record_size);
     if (op.out.size() < total) {
-      op.joined = std::make_unique_for_overwrite<char[]>(total);
-      op.out = asio::buffer(op.joined.get(),
-                            asio::buffer_copy(asio::buffer(op.joined.get(), total), buffers));
+      op.joined.resize(total);
+      op.out = asio::buffer(op.joined.data(), asio::buffer_copy(asio::buffer(op.joined), buffers));
     }
   }
   return asio::async_compose<CompletionToken, void(std::error_code, std::size_t)>(std::move(op),

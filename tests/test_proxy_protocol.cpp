@@ -1,0 +1,379 @@
+// The PROXY protocol: the parser against the specification's examples, every header
+// split at every byte, hostile headers; the server option with trusted proxies, limits
+// and TLS; and HAProxy itself in front of a coronet server (send-proxy, send-proxy-v2).
+#include "process.hpp"
+#include "support.hpp"
+
+#include <coronet/proxy_protocol.hpp>
+
+#include <asio/ip/tcp.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+using namespace coronet;
+using namespace coronet::test;
+
+namespace {
+
+using tcp = asio::ip::tcp;
+
+std::string be16(unsigned v) {
+  return {static_cast<char>((v >> 8) & 0xff), static_cast<char>(v & 0xff)};
+}
+
+std::string tlv(unsigned type, const std::string& value) {
+  return std::string(1, static_cast<char>(type)) + be16(static_cast<unsigned>(value.size())) +
+         value;
+}
+
+const std::string v2_signature{"\r\n\r\n\0\r\nQUIT\n", 12};
+
+// A version 2 header: command (0 LOCAL, 1 PROXY), family/transport byte, then body.
+std::string v2(unsigned command, unsigned family, const std::string& body) {
+  return v2_signature + static_cast<char>(0x20 | command) + static_cast<char>(family) +
+         be16(static_cast<unsigned>(body.size())) + body;
+}
+
+std::string v2_tcp4(const std::string& tlvs = {}) {
+  const std::string addresses{"\xcb\x00\x71\x07\x7f\x00\x00\x01", 8};  // 203.0.113.7 -> 127.0.0.1
+  return v2(1, 0x11, addresses + be16(4242) + be16(7000) + tlvs);
+}
+
+proxy_parse_result parse(std::string_view text, proxy_header* out = nullptr) {
+  proxy_header ignored;
+  return parse_proxy_header(text, out != nullptr ? *out : ignored);
+}
+
+// A coronet server with the PROXY protocol on, whose handler answers one line: what
+// the connection believes about its peer.
+struct reporting_server {
+  explicit reporting_server(server_options o = {})
+      : server{[](connection conn) -> asio::awaitable<void> {
+                 std::string line = conn.remote_endpoint().address().to_string() + " " +
+                                    std::to_string(conn.remote_endpoint().port());
+                 if (const auto* p = conn.proxy()) {
+                   line += " via " + p->proxy.address().to_string() + " v" +
+                           std::to_string(p->header.version) + " id=" + p->header.unique_id +
+                           " alpn=" + p->header.alpn + " authority=" + p->header.authority;
+                 }
+                 line += "\n";
+                 co_await conn.write(asio::buffer(line));
+                 char rest[64];
+                 auto n = co_await conn.read_some(asio::buffer(rest));  // the first bytes after
+                 co_await conn.write(asio::buffer(rest, n));
+               },
+               with_proxy(std::move(o))} {}
+  static server_options with_proxy(server_options o) {
+    o.proxy_protocol = true;
+    o.on_handshake_error = [](const error_info&) {};
+    return o;
+  }
+  running_server server;
+};
+
+// Sends `bytes` (in pieces of `piece` bytes, `gap` apart), then "data", and returns
+// everything the server says until it closes.
+asio::awaitable<std::string> exchange(std::uint16_t port, std::string bytes, std::size_t piece,
+                                      std::chrono::milliseconds gap) {
+  auto conn = co_await connect("127.0.0.1", port);
+  try {
+    for (std::size_t at = 0; at < bytes.size(); at += piece) {
+      co_await conn.write(asio::buffer(bytes.data() + at, std::min(piece, bytes.size() - at)));
+      if (gap.count() > 0) co_await sleep_for(gap);
+    }
+    co_await conn.write(asio::buffer("data", 4));
+  } catch (const std::system_error&) {
+    // Refused: the server may close while we still write.
+  }
+  try {
+    co_return co_await read_to_eof(conn);
+  } catch (const std::system_error&) {
+    co_return "";  // reset
+  }
+}
+
+std::string exchange_now(std::uint16_t port, const std::string& bytes, std::size_t piece = 1 << 20,
+                         std::chrono::milliseconds gap = std::chrono::milliseconds(0)) {
+  std::string out;
+  run([&]() -> asio::awaitable<void> { out = co_await exchange(port, bytes, piece, gap); }());
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("proxy") {
+  TEST_CASE("proxy: the specification's version 1 examples") {
+    proxy_header h;
+    auto r = parse("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nGET / HTTP/1.1\r\n", &h);
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(r.size == 47);
+    CHECK(h.version == 1);
+    CHECK(!h.local);
+    CHECK(h.source == tcp::endpoint{asio::ip::make_address("192.168.0.1"), 56324});
+    CHECK(h.destination == tcp::endpoint{asio::ip::make_address("192.168.0.11"), 443});
+
+    const std::string worst6 =
+        "PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
+    r = parse(worst6, &h);
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(r.size == 104);
+    CHECK(h.source.port() == 65535);
+    CHECK(h.source.address().is_v6());
+
+    r = parse("PROXY UNKNOWN\r\n", &h);
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(h.local);
+    const std::string worst_unknown =
+        "PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
+    CHECK(worst_unknown.size() == 107);
+    r = parse(worst_unknown, &h);
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(r.size == 107);
+    CHECK(h.local);
+  }
+
+  TEST_CASE("proxy: version 2 addresses TLVs LOCAL and UNSPEC") {
+    proxy_header h;
+    const auto with_tlvs = v2_tcp4(tlv(0x01, "h2") + tlv(0x02, "example.com") + tlv(0x04, "pad") +
+                                   tlv(0x05, "id-123"));
+    auto r = parse(with_tlvs + "payload", &h);
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(r.size == with_tlvs.size());
+    CHECK(h.version == 2);
+    CHECK(h.source == tcp::endpoint{asio::ip::make_address("203.0.113.7"), 4242});
+    CHECK(h.destination == tcp::endpoint{asio::ip::make_address("127.0.0.1"), 7000});
+    CHECK(h.alpn == "h2");
+    CHECK(h.authority == "example.com");
+    CHECK(h.unique_id == "id-123");
+
+    std::string six(32, '\0');
+    six[15] = 1;  // ::1
+    six[31] = 2;  // ::2
+    r = parse(v2(1, 0x21, six + be16(1) + be16(2)), &h);
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(h.source == tcp::endpoint{asio::ip::make_address("::1"), 1});
+
+    r = parse(v2(0, 0x00, ""), &h);  // LOCAL: a health check
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(h.local);
+    r = parse(v2(0, 0x11, std::string(12, 'x')), &h);  // LOCAL may carry anything
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(h.local);
+    r = parse(v2(1, 0x00, ""), &h);  // PROXY with UNSPEC: the socket's addresses stand
+    REQUIRE(r.status == proxy_parse_status::done);
+    CHECK(h.local);
+  }
+
+  TEST_CASE("proxy: every header split at every byte is more until whole") {
+    const std::vector<std::string> headers{
+        "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n",
+        "PROXY TCP6 ::1 ::2 1 2\r\n",
+        "PROXY UNKNOWN\r\n",
+        v2_tcp4(tlv(0x05, "abc")),
+        v2(0, 0x00, ""),
+    };
+    for (const auto& h : headers) {
+      CAPTURE(h);
+      for (std::size_t k = 0; k < h.size(); ++k) {
+        CAPTURE(k);
+        REQUIRE(parse(h.substr(0, k)).status == proxy_parse_status::more);
+      }
+      auto r = parse(h + "rest of the stream");
+      REQUIRE(r.status == proxy_parse_status::done);
+      CHECK(r.size == h.size());
+    }
+  }
+
+  TEST_CASE("proxy: garbage truncated and oversized headers fail with a reason") {
+    const std::vector<std::string> bad{
+        "GET / HTTP/1.1\r\n",
+        std::string("\x16\x03\x01\x02\x00", 5),  // a TLS ClientHello
+        "PROXY TCP4 1.2.3 4.5.6.7 1 2\r\n",
+        "PROXY TCP4 1.2.3.4 4.5.6.7 01 2\r\n",
+        "PROXY TCP4 1.2.3.4 4.5.6.7 1 65536\r\n",
+        "PROXY TCP4 1.2.3.4 4.5.6.7 1\r\n",
+        "PROXY TCP4 1.2.3.4 4.5.6.7 1 2 3\r\n",
+        "PROXY TCP6 1.2.3.4 4.5.6.7 1 2\r\n",
+        "PROXY UDP4 1.2.3.4 4.5.6.7 1 2\r\n",
+        "PROXY TCP4 1.2.3.4 4.5.6.7 1 2\n",
+        "PROXY " + std::string(110, 'A'),
+        v2_signature + '\x31' + '\x11' + be16(12) + std::string(12, '\0'),  // version 3
+        v2_signature + '\x22' + '\x11' + be16(12) + std::string(12, '\0'),  // command 2
+        v2(1, 0x12, std::string(12, '\0')),                                 // DGRAM
+        v2(1, 0x11, std::string(11, '\0')),                                 // addresses cut short
+        v2(1, 0x41, std::string(12, '\0')),                                 // family 4
+        v2_tcp4(std::string("\x05\x00\x10", 3) + "short"),                  // TLV overrun
+        v2_tcp4(tlv(0x05, std::string(129, 'u'))),                          // unique ID too long
+        v2(1, 0x11, std::string(4000, '\0')),                               // over the size limit
+    };
+    for (const auto& b : bad) {
+      CAPTURE(b);
+      auto r = parse(b);
+      CHECK(r.status == proxy_parse_status::fail);
+      CHECK(!r.error.empty());
+    }
+    // An oversized v2 header fails on its 16 fixed bytes, before the rest arrives.
+    CHECK(parse(v2(1, 0x11, std::string(4000, '\0')).substr(0, 16)).status ==
+          proxy_parse_status::fail);
+  }
+
+  TEST_CASE("proxy: the server reports the client from the header and what follows is intact") {
+    reporting_server s;
+    auto said = exchange_now(s.server.port(), v2_tcp4(tlv(0x05, "req-9") + tlv(0x01, "h2")));
+    CHECK(said == "203.0.113.7 4242 via 127.0.0.1 v2 id=req-9 alpn=h2 authority=\ndata");
+    // Version 1, the header dribbled in one byte every 5 ms.
+    said = exchange_now(s.server.port(), "PROXY TCP4 198.51.100.1 127.0.0.1 5555 7000\r\n", 1,
+                        std::chrono::milliseconds(5));
+    CHECK(said == "198.51.100.1 5555 via 127.0.0.1 v1 id= alpn= authority=\ndata");
+    // LOCAL keeps the socket's own address.
+    said = exchange_now(s.server.port(), v2(0, 0, ""));
+    CHECK(said.starts_with("127.0.0.1 "));
+    CHECK(s.server.server().proxy_refused_count() == 0);
+  }
+
+  TEST_CASE("proxy: bad headers untrusted peers and silence are refused and counted") {
+    std::atomic<int> reported{0};
+    server_options o;
+    o.proxy_header_timeout = std::chrono::milliseconds(300);
+    reporting_server s{o};
+    const auto port = s.server.port();
+    CHECK(exchange_now(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") == "");
+    CHECK(exchange_now(port, "PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n") == "");
+    CHECK(exchange_now(port, v2(1, 0x11, std::string(4000, '\0'))) == "");
+    CHECK(exchange_now(port, "PROXY TCP4 1.2.") == "");  // cut short, then "data": garbage
+    // Silent: closed by the header timeout.
+    run([&]() -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", port);
+      CHECK(co_await read_to_eof(conn) == "");
+    }());
+    CHECK(s.server.server().proxy_refused_count() == 5);
+    // The server still serves a good header.
+    CHECK(exchange_now(port, "PROXY TCP4 9.9.9.9 127.0.0.1 9 7000\r\n").starts_with("9.9.9.9 9 "));
+
+    // Only trusted peers may send a header at all: 127.0.0.1 is not in 10.0.0.0/8.
+    server_options strict;
+    strict.trusted_proxies = {"10.0.0.0/8", "192.168.1.1"};
+    strict.on_handshake_error = [&](const error_info&) { ++reported; };
+    strict.proxy_protocol = true;
+    running_server untrusting{echo_handler, strict};
+    CHECK(exchange_now(untrusting.port(), "PROXY TCP4 9.9.9.9 127.0.0.1 9 7000\r\n") == "");
+    untrusting.stop_and_wait();
+    CHECK(untrusting.server().proxy_refused_count() == 1);
+    CHECK(reported == 1);
+
+    server_options broken;
+    broken.trusted_proxies = {"10.0.0.0/33"};
+    CHECK_THROWS_AS(server{broken}, std::invalid_argument);
+    broken.trusted_proxies = {"not an address"};
+    CHECK_THROWS_AS(server{broken}, std::invalid_argument);
+  }
+}
+
+// HAProxy 2.6 from Debian, on loopback, in front of a coronet server.
+TEST_SUITE("proxy") {
+  TEST_CASE("proxy: HAProxy with send-proxy and send-proxy-v2 passes the client's address") {
+    const char* haproxy = "/usr/sbin/haproxy";
+    if (!std::filesystem::exists(haproxy)) {
+      FAIL("haproxy is not installed (scripts/setup.sh installs it)");
+      return;
+    }
+    reporting_server s;
+    // Two free loopback ports for HAProxy's frontends (bound, noted, released).
+    auto free_port = [] {
+      asio::io_context io;
+      tcp::acceptor a{io, {asio::ip::make_address("127.0.0.1"), 0}};
+      return a.local_endpoint().port();
+    };
+    const auto v1_port = free_port();
+    const auto v2_port = free_port();
+    char pattern[] = "/tmp/coronet-haproxy-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    const std::filesystem::path dir{pattern};
+    const auto config = (dir / "haproxy.cfg").string();
+    {
+      std::ofstream cfg{config};
+      cfg << "global\n  maxconn 100\n"
+          << "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n"
+          << "  timeout server 30s\n"
+          << "frontend v1\n  bind 127.0.0.1:" << v1_port << "\n  default_backend v1\n"
+          << "backend v1\n  server s 127.0.0.1:" << s.server.port() << " send-proxy\n"
+          << "frontend v2\n  bind 127.0.0.1:" << v2_port << "\n  default_backend v2\n"
+          << "  unique-id-format coronet-%rt\n"
+          << "backend v2\n  server s 127.0.0.1:" << s.server.port()
+          << " send-proxy-v2 proxy-v2-options unique-id\n";
+    }
+    child_process proxy{{haproxy, "-db", "-f", config}};  // killed by its pid at scope end
+    auto answer = [](std::uint16_t port) {
+      std::string out;
+      std::string expected;
+      run([&]() -> asio::awaitable<void> {
+        // HAProxy may still be starting: retry the connect for a while.
+        for (int attempt = 0;; ++attempt) {
+          try {
+            auto conn = co_await connect("127.0.0.1", port);
+            const auto me = conn.socket().local_endpoint();
+            expected = me.address().to_string() + " " + std::to_string(me.port()) + " via";
+            co_await conn.write(asio::buffer("data", 4));
+            out = co_await read_to_eof(conn);
+            co_return;
+          } catch (const std::system_error&) {
+            if (attempt == 100) throw;
+          }
+          co_await sleep_for(std::chrono::milliseconds(50));
+        }
+      }());
+      return std::pair{out, expected};
+    };
+    // (said, "my address and port"): the server must name this client, not HAProxy.
+    const auto one = answer(v1_port);
+    CHECK_MESSAGE(one.first.starts_with(one.second), one.first << " / " << one.second);
+    CHECK(one.first.find(" v1 ") != std::string::npos);
+    const auto two = answer(v2_port);
+    CHECK_MESSAGE(two.first.starts_with(two.second), two.first << " / " << two.second);
+    CHECK(two.first.find(" v2 id=coronet-") != std::string::npos);
+    CHECK(two.first.ends_with("data"));
+    proxy.signal(SIGTERM);
+    proxy.wait(std::chrono::seconds(10));
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+}
+
+#if defined(CLI_ECHO_SERVER_PATH)
+TEST_SUITE("proxy") {
+  TEST_CASE("proxy: echo_server --proxy-protocol echoes and logs the client from the header") {
+    child_process server{{CLI_ECHO_SERVER_PATH, "--port", "0", "--framing", "line",
+                          "--proxy-protocol", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy",
+                          "127.0.0.1"}};
+    auto port = server.wait_stderr(listening, std::chrono::seconds(20));
+    REQUIRE(port);
+    const auto p = static_cast<std::uint16_t>(std::stoi(*port));
+    run([&]() -> asio::awaitable<void> {
+      auto conn = co_await connect("127.0.0.1", p);
+      const std::string header = "PROXY TCP4 198.51.100.9 127.0.0.1 1234 7000\r\n";
+      co_await conn.write(asio::buffer(header + "hello\n"));
+      CHECK(co_await read_exactly(conn, 6) == "hello\n");
+      // A line over echo_server's limit: the one log line names the client from the header.
+      const std::string huge(100 * 1024, 'x');  // over line_codec's default 64 KiB
+      try {
+        co_await conn.write(asio::buffer(huge + "\n"));
+        co_await read_to_eof(conn);
+      } catch (const std::system_error&) {
+        // Closed with our bytes unread: a reset, as TCP does.
+      }
+    }());
+    CHECK(server.wait_stderr(std::regex{R"(\(198\.51\.100\.9:1234\))"}, std::chrono::seconds(10)));
+    // Without a header the connection is refused, and logged as such.
+    CHECK(exchange_now(p, "hello\n") == "");
+    CHECK(server.wait_stderr(std::regex{"PROXY header refused"}, std::chrono::seconds(10)));
+    server.signal(SIGTERM);
+    CHECK(server.wait(std::chrono::seconds(15)) == 0);
+  }
+}
+#endif
