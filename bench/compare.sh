@@ -3,13 +3,17 @@
 # instead, in one run, alternating servers round by round so that the noise of this
 # small shared machine hits every server alike.
 #
-#   bench/compare.sh            # full run, about 7-10 minutes
-#   bench/compare.sh --quick    # about 2 minutes: one round, short loads
+#   bench/compare.sh            # full run (TCP, kv, TLS), about 10-14 minutes
+#   bench/compare.sh --quick    # about 3 minutes: one round, short loads
 #   bench/compare.sh --rounds 5 --kv-rounds 3 --duration 4 --no-build
+#   bench/compare.sh --tls-only # only the TLS section, about 4 minutes
+#   bench/compare.sh --no-tls   # everything but the TLS section
 #
 # Writes docs/benchmarks.md (tables: medians and ratios) and docs/benchmarks.png (chart),
-# and prints the tables. Everything listens on 127.0.0.1 only, every load is bounded in
-# time or count, and every server started here is stopped on exit (trap).
+# and prints the tables. --tls-only rewrites only the TLS section of docs/benchmarks.md
+# (between its <!-- tls:begin --> and <!-- tls:end --> markers) and leaves the rest and
+# the chart alone. Everything listens on 127.0.0.1 only, every load is bounded in time or
+# count, and every server started here is stopped on exit (trap).
 #
 # How figures are taken:
 #  - servers run pinned to core 0 with one worker thread each, clients pinned to core 1
@@ -22,6 +26,16 @@
 #    Many short echo rounds (10 x 1.5 s) rather than a few long ones: the machine's
 #    load comes in phases of tens of seconds, and fine interleaving spreads them over
 #    every server alike.
+#
+# The TLS section (bench/report_tls.py writes its tables): certificates are made by
+# scripts/make-cert.sh in the run's temporary directory (ECDSA P-256); the servers are
+# coronet's echo_server (raw and line) with --tls-cert/--tls-key, the hand-written
+# asio::ssl floor (bench/asio_ssl_echo_server) and Node's tls
+# (bench/node_tls_echo_server.js); the client is coronet-loadgen --tls-ca (asio::ssl,
+# verifying the certificate and the name 127.0.0.1). Echo: pingpong, as above. Handshakes:
+# coronet-loadgen --mode handshake (connect, full handshake, one 64 B block and its
+# echo, close; 10 clients at once). Memory: RSS per idle TLS connection with 5000
+# connections, each past its handshake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +44,10 @@ duration=1.5     # seconds per echo load
 kv_rounds=5
 redis_requests=100000     # per redis-benchmark test, -P 1 (x8 with -P 16)
 idle_connections=10000
+tls_idle_connections=5000
+tls_hs_connections=10    # handshake mode: clients cycling at once
+main=1                   # the TCP echo, kv, memory and micro sections
+tls=1                    # the TLS section
 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,20 +55,28 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --kv-rounds) kv_rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --tls-only) main=0; tls=1; shift ;;
+    --no-tls) tls=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+if [ "$main" = 0 ] && [ "$tls" = 0 ]; then
+  echo "compare.sh: --tls-only and --no-tls leave nothing to run" >&2
+  exit 2
+fi
 
-scripts/setup.sh redis-server gnuplot-nox
+if [ "$main" = 1 ]; then scripts/setup.sh redis-server gnuplot-nox; else scripts/setup.sh; fi
 command -v node >/dev/null || { echo "compare.sh: node is needed for the Node.js baseline" >&2; exit 1; }
 
 bin=build/release
 if [ "$build" = 1 ]; then
+  targets=(echo_server coronet-loadgen)
+  if [ "$main" = 1 ]; then targets+=(kv_server asio_echo_server coronet_bench); fi
+  if [ "$tls" = 1 ]; then targets+=(asio_ssl_echo_server); fi
   cmake --preset release -B "$bin" >/dev/null
-  cmake --build "$bin" -j2 --target echo_server kv_server coronet-loadgen asio_echo_server \
-    coronet_bench >&2
+  cmake --build "$bin" -j2 --target "${targets[@]}" >&2
 fi
 loadgen="$bin/bench/coronet-loadgen"
 # The idle test holds 10 000 sockets in each of two processes.
@@ -90,10 +116,13 @@ start() {
   return 1
 }
 stop() {
-  local pid
+  local pid p kept=()
   pid=$(eval echo "\$pid_$1")
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  # Forget it, so that the exit trap never signals a number the system has reused.
+  for p in "${server_pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  server_pids=("${kept[@]}")
 }
 
 # CPU time (utime + stime, all threads) of a process, in clock ticks.
@@ -104,6 +133,68 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # record KIND SERVER SHAPE ROUND MSGS_PER_S MESSAGES CPU_TICKS P99_US
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 
+# load KIND SHAPE ROUND SERVER PORT LOADGEN-ARGS...: one bounded coronet-loadgen run
+# pinned to the client core, recorded with the server's CPU time over the run.
+load() {
+  local kind=$1 label=$2 r=$3 s=$4 p=$5 pid before after json rate messages p99
+  shift 5
+  pid=$(eval echo "\$pid_$s")
+  before=$(cpu_ticks "$pid")
+  json=$("${pin_client[@]}" timeout 60 "$loadgen" --port "$p" --duration "$duration" --json "$@") || {
+    echo "compare.sh: loadgen failed against $s ($label)" >&2; json='{}'; }
+  after=$(cpu_ticks "$pid")
+  read -r rate messages p99 < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}");
+print(d.get("messages_per_s",0), d.get("messages",0), d.get("p99_us",0))' "$json")
+  record "$kind" "$s" "$label" "$r" "$rate" "$messages" "$((after - before))" "$p99"
+  # What TLS the server agreed on (the first run against it says).
+  if [[ $kind == tls_* ]] && [ ! -s "$work/tls_agreed_$s" ]; then
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}"); print(d.get("tls_agreed",""))' \
+      "$json" >"$work/tls_agreed_$s"
+  fi
+  printf '  round %d %-9s %-15s %10.0f %s  cpu %5.2fs\n' "$r" "$label" "$s" "$rate" \
+    "$([ "$kind" = tls_hs ] && echo conn/s || echo msg/s)" \
+    "$(awk -v t=$((after - before)) -v hz="$ticks_per_s" 'BEGIN {print t / hz}')" >&2
+}
+
+# alternated ROUND NAMES...: the names, reversed on even rounds, so that no server
+# always runs first (or right after a particular neighbour).
+alternated() {
+  local r=$1
+  shift
+  if ((r % 2 == 0)); then printf '%s\n' "$@" | tac; else printf '%s\n' "$@"; fi
+}
+
+# idle_one KIND NAME PORT N [LOADGEN-ARGS...]: RSS of a started server before and with N
+# idle connections held by coronet-loadgen --mode idle in another process.
+idle_one() {
+  local kind=$1 name=$2 p=$3 n=$4 pid before after fifo
+  shift 4
+  pid=$(eval echo "\$pid_$name")
+  sleep 0.5
+  before=$(rss_kib "$pid")
+  fifo="$work/idle-$kind-$name"
+  "${pin_client[@]}" timeout 120 "$loadgen" --mode idle --port "$p" \
+    --connections "$n" --duration 60 "$@" >"$fifo" 2>&1 &
+  local client=$!
+  for _ in $(seq 900); do
+    if grep -q '^idle:' "$fifo" 2>/dev/null; then break; fi
+    kill -0 "$client" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 1  # let the server finish accepting and start its handlers
+  after=$(rss_kib "$pid")
+  kill "$client" 2>/dev/null || true
+  wait "$client" 2>/dev/null || true
+  if ! grep -q '^idle:' "$fifo"; then
+    echo "compare.sh: idle client against $name failed: $(cat "$fifo")" >&2
+    after=$before
+  fi
+  record "$kind" "$name" idle 1 "$before" "$after" 0 "$n"
+  printf '  %-15s RSS %7d KiB -> %7d KiB  (%.2f KiB per connection)\n' "$name" "$before" "$after" \
+    "$(awk -v d=$((after - before)) -v n="$n" 'BEGIN {print d / n}')" >&2
+}
+
+if [ "$main" = 1 ]; then
 # ---- echo servers: pingpong ----------------------------------------------------------
 echo_servers=(coronet_raw coronet_line coronet_length asio node)
 start coronet_raw 7301 "$bin/examples/echo_server" --port 7301 --framing raw
@@ -118,22 +209,8 @@ echo "== echo pingpong: ${#shapes[@]} shapes x ${#echo_servers[@]} servers x $ro
 for ((r = 1; r <= rounds; r++)); do
   for shape in "${shapes[@]}"; do
     IFS=: read -r label size conns <<<"$shape"
-    # Alternate the order each round so no server always runs first (or right after a
-    # particular neighbour).
-    order=("${echo_servers[@]}")
-    if ((r % 2 == 0)); then order=($(printf '%s\n' "${echo_servers[@]}" | tac)); fi
-    for s in "${order[@]}"; do
-      pid=$(eval echo "\$pid_$s")
-      before=$(cpu_ticks "$pid")
-      json=$("${pin_client[@]}" timeout 60 "$loadgen" --mode pingpong --port "${port[$s]}" \
-        --size "$size" --connections "$conns" --duration "$duration" --json) || {
-        echo "compare.sh: loadgen failed against $s ($label)" >&2; json='{}'; }
-      after=$(cpu_ticks "$pid")
-      read -r rate messages p99 < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}");
-print(d.get("messages_per_s",0), d.get("messages",0), d.get("p99_us",0))' "$json")
-      record echo "$s" "$label" "$r" "$rate" "$messages" "$((after - before))" "$p99"
-      printf '  round %d %-9s %-15s %10.0f msg/s  cpu %5.2fs\n' "$r" "$label" "$s" "$rate" \
-        "$(awk -v t=$((after - before)) -v hz="$ticks_per_s" 'BEGIN {print t / hz}')" >&2
+    for s in $(alternated "$r" "${echo_servers[@]}"); do
+      load echo "$label" "$r" "$s" "${port[$s]}" --mode pingpong --size "$size" --connections "$conns"
     done
   done
 done
@@ -172,45 +249,73 @@ stop redis
 
 # ---- memory: RSS per idle connection -----------------------------------------------
 echo "== memory: RSS with $idle_connections idle connections ==" >&2
-idle_one() {  # idle_one NAME PORT: server already started
-  local name=$1 p=$2 pid before after fifo
-  pid=$(eval echo "\$pid_$name")
-  sleep 0.5
-  before=$(rss_kib "$pid")
-  fifo="$work/idle-$name"
-  "${pin_client[@]}" timeout 120 "$loadgen" --mode idle --port "$p" \
-    --connections "$idle_connections" --duration 60 >"$fifo" 2>&1 &
-  local client=$!
-  for _ in $(seq 600); do
-    if grep -q '^idle:' "$fifo" 2>/dev/null; then break; fi
-    kill -0 "$client" 2>/dev/null || break
-    sleep 0.1
-  done
-  sleep 1  # let the server finish accepting and start its handlers
-  after=$(rss_kib "$pid")
-  kill "$client" 2>/dev/null || true
-  wait "$client" 2>/dev/null || true
-  if ! grep -q '^idle:' "$fifo"; then
-    echo "compare.sh: idle client against $name failed: $(cat "$fifo")" >&2
-    after=$before
-  fi
-  record mem "$name" idle 1 "$before" "$after" 0 0
-  printf '  %-15s RSS %7d KiB -> %7d KiB  (%.2f KiB per connection)\n' "$name" "$before" "$after" \
-    "$(awk -v d=$((after - before)) -v n="$idle_connections" 'BEGIN {print d / n}')" >&2
-}
 start coronet_line 7302 "$bin/examples/echo_server" --port 7302 --framing line
-idle_one coronet_line 7302
+idle_one mem coronet_line 7302 "$idle_connections"
 stop coronet_line
 start coronet_raw 7301 "$bin/examples/echo_server" --port 7301 --framing raw
-idle_one coronet_raw 7301
+idle_one mem coronet_raw 7301 "$idle_connections"
 stop coronet_raw
 start asio 7304 "$bin/bench/asio_echo_server" --port 7304 --threads 1
-idle_one asio 7304
+idle_one mem asio 7304 "$idle_connections"
 stop asio
 start node 7305 node bench/node_echo_server.js 7305
-idle_one node 7305
+idle_one mem node 7305 "$idle_connections"
 stop node
 
+fi  # main
+
+if [ "$tls" = 1 ]; then
+# ---- TLS: echo, handshakes, idle memory -----------------------------------------------
+certs="$work/certs"
+scripts/make-cert.sh "$certs" >/dev/null
+cert=(--tls-cert "$certs/server.pem" --tls-key "$certs/server.key")
+client_tls=(--tls-ca "$certs/ca.pem")  # verify the chain and the name, as a client must
+cert_type="ECDSA P-256"
+tls_servers=(coronet_raw coronet_line asio_ssl node_tls)
+declare -A tls_port=([coronet_raw]=7311 [coronet_line]=7312 [asio_ssl]=7313 [node_tls]=7314)
+tls_start() {  # tls_start NAME: starts the TLS server NAME on its port
+  local p=${tls_port[$1]}
+  case "$1" in
+    coronet_raw) start coronet_raw "$p" "$bin/examples/echo_server" --port "$p" --framing raw "${cert[@]}" ;;
+    coronet_line) start coronet_line "$p" "$bin/examples/echo_server" --port "$p" --framing line "${cert[@]}" ;;
+    asio_ssl) start asio_ssl "$p" "$bin/bench/asio_ssl_echo_server" --port "$p" --threads 1 "${cert[@]}" ;;
+    node_tls) start node_tls "$p" node bench/node_tls_echo_server.js "$p" "$certs/server.pem" "$certs/server.key" ;;
+  esac
+}
+for s in "${tls_servers[@]}"; do tls_start "$s"; done
+
+tls_shapes=("64x100:64:100" "16384x10:16384:10")
+echo "== TLS echo pingpong and handshakes ($cert_type): ${#tls_servers[@]} servers x $rounds rounds x ${duration}s ==" >&2
+for ((r = 1; r <= rounds; r++)); do
+  for shape in "${tls_shapes[@]}"; do
+    IFS=: read -r label size conns <<<"$shape"
+    for s in $(alternated "$r" "${tls_servers[@]}"); do
+      load tls_echo "$label" "$r" "$s" "${tls_port[$s]}" --mode pingpong --size "$size" \
+        --connections "$conns" "${client_tls[@]}"
+    done
+  done
+  for s in $(alternated "$r" "${tls_servers[@]}"); do
+    load tls_hs handshake "$r" "$s" "${tls_port[$s]}" --mode handshake --size 64 \
+      --connections "$tls_hs_connections" "${client_tls[@]}"
+  done
+done
+for s in "${tls_servers[@]}"; do stop "$s"; done
+
+echo "== TLS memory: RSS with $tls_idle_connections idle TLS connections ==" >&2
+for s in coronet_raw coronet_line asio_ssl node_tls; do
+  tls_start "$s"
+  idle_one tls_mem "$s" "${tls_port[$s]}" "$tls_idle_connections" "${client_tls[@]}"
+  stop "$s"
+done
+# What report_tls.py needs to say how the figures were taken.
+python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+  rounds "$rounds" duration "$duration" idle_connections "$tls_idle_connections" \
+  hs_connections "$tls_hs_connections" cert_type "$cert_type" \
+  when "$(date -u '+%Y-%m-%d %H:%M UTC')" load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  >"$work/tls_params.json"
+fi  # tls
+
+if [ "$main" = 1 ]; then
 # ---- microbenchmark highlights -------------------------------------------------------
 echo "== microbenchmarks (line decode, loopback ratio) ==" >&2
 "${pin_client[@]}" "$bin/bench/coronet_bench" --benchmark_min_time=0.3 \
@@ -220,7 +325,13 @@ echo "== microbenchmarks (line decode, loopback ratio) ==" >&2
 echo "$(date -u '+%Y-%m-%d %H:%M UTC') $(cut -d' ' -f1-3 /proc/loadavg)" >"$work/run_info"
 
 # ---- report --------------------------------------------------------------------------
+# report.py writes the whole file, the TLS section too when this run measured it.
 python3 bench/report.py "$results" "$work/micro.json" "$ticks_per_s" "$idle_connections" \
   "$rounds" "$duration" "$work" docs/benchmarks.md "$kv_rounds"
 gnuplot "$work/chart.gp"
 echo "compare.sh: wrote docs/benchmarks.md and docs/benchmarks.png (raw data in $work)" >&2
+else
+# ---- report: the TLS section only ------------------------------------------------------
+python3 bench/report_tls.py "$results" "$ticks_per_s" "$work" docs/benchmarks.md
+echo "compare.sh: wrote the TLS section of docs/benchmarks.md (raw data in $work)" >&2
+fi

@@ -1,6 +1,6 @@
 // coronet-loadgen's shared pieces: the run's configuration and counters (loadgen.cpp
 // drives the run and reports; loadgen_traffic.cpp is what each connection sends and
-// checks).
+// checks; loadgen_tls.cpp the client side of TLS).
 #pragma once
 
 #include <asio/co_spawn.hpp>
@@ -10,6 +10,8 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -26,6 +28,7 @@
 #include <deque>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +50,37 @@ struct config {
   std::size_t threads = 1;
   double duration = 5;
   bool json = false;
+  // TLS, spelt as the example clients' flags (examples/common/tls.hpp): --tls verifies
+  // against the system's CAs, --tls-ca FILE against that file, --tls-insecure not at all.
+  bool tls = false;
+  std::string tls_ca;
+  bool tls_insecure = false;
+  bool use_tls() const { return tls || !tls_ca.empty() || tls_insecure; }
+};
+
+// The client side of TLS: asio::ssl over the loadgen's own TCP socket, so that the
+// client shares no code with the server under test.
+using tls_stream = asio::ssl::stream<tcp::socket>;
+
+// The shared client context for the configured verification (loadgen_tls.cpp).
+std::shared_ptr<asio::ssl::context> make_tls_context(const config& cfg);
+
+// The version and cipher a completed handshake agreed on.
+std::string agreed(tls_stream& s);
+
+// One connection: plain TCP or TLS over TCP. The handshake mode makes a new one for each
+// cycle; the watchdog closes whichever is open.
+struct stream_slot {
+  std::optional<tcp::socket> plain;
+  std::optional<tls_stream> tls;
+
+  // A fresh, unconnected link on `io`: TLS when `ssl` is set (host: SNI and name check).
+  void reset(asio::io_context& io, asio::ssl::context* ssl, const config& cfg);
+  tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
+  void close() {
+    std::error_code ignored;
+    if (tls || plain) lowest().close(ignored);
+  }
 };
 
 // What one connection measured. Written only by its own thread; read after join.
@@ -56,11 +90,14 @@ struct conn_stats {
   std::uint64_t mismatches = 0;
   std::vector<float> latency_us;
   std::string error;
+  std::string tls_agreed;  // "TLSv1.3 TLS_AES_256_GCM_SHA384": what the server chose
 };
 
 // Shared by all threads: the clock and the live counters for the progress line.
 struct run_state {
   config cfg;
+  tcp::endpoint endpoint;
+  asio::ssl::context* ssl = nullptr;  // null: plain TCP
   clock_type::time_point deadline;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> messages{0};
@@ -70,7 +107,7 @@ struct run_state {
 // One thread's connections and its watchdog.
 struct worker {
   asio::io_context io{1};
-  std::deque<tcp::socket> sockets;
+  std::deque<stream_slot> links;
   std::size_t running = 0;
   asio::steady_timer watchdog{io};
 };
@@ -79,7 +116,7 @@ struct worker {
 std::string make_block(std::size_t size);
 
 // Runs one connection's traffic for the configured mode until the deadline.
-asio::awaitable<void> run_connection(tcp::socket* sock, run_state* st, worker* w,
+asio::awaitable<void> run_connection(stream_slot* conn, run_state* st, worker* w,
                                      std::uint64_t index, conn_stats* out);
 
 }  // namespace loadgen

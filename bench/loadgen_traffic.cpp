@@ -1,5 +1,6 @@
 // coronet-loadgen: what each connection sends and how its replies are checked, for the
-// pingpong and request modes (see loadgen.cpp).
+// pingpong, request and handshake modes (see loadgen.cpp). The traffic is written once
+// for any stream: a TCP socket or asio::ssl over one.
 #include "loadgen.hpp"
 
 namespace loadgen {
@@ -40,7 +41,22 @@ void record(run_state& st, conn_stats& out, clock_type::time_point now,
   st.bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-asio::awaitable<void> pingpong(tcp::socket* sock, run_state* st, conn_stats* out) {
+// Whether `block` came back: checks `n` received bytes that continue where the previous
+// `received` bytes stopped; counts mismatches.
+void verify(const std::string& block, const char* data, std::size_t n, std::uint64_t received,
+            conn_stats& out) {
+  const std::size_t size = block.size();
+  std::size_t at = received % size;
+  for (std::size_t done = 0; done < n;) {
+    const std::size_t chunk = std::min(n - done, size - at);
+    if (std::memcmp(data + done, block.data() + at, chunk) != 0) ++out.mismatches;
+    done += chunk;
+    at = 0;
+  }
+}
+
+template <typename Stream>
+asio::awaitable<void> pingpong(Stream* sock, run_state* st, conn_stats* out) {
   const std::size_t size = st->cfg.size;
   const std::string block = make_block(size);
   std::vector<char> buf(std::max<std::size_t>(size, 16 * 1024));
@@ -56,13 +72,7 @@ asio::awaitable<void> pingpong(tcp::socket* sock, run_state* st, conn_stats* out
       throw std::system_error(ec, "read");
     }
     // Verify: what comes back is the block, continuing where the last read stopped.
-    std::size_t at = received % size;
-    for (std::size_t done = 0; done < n;) {
-      const std::size_t chunk = std::min(n - done, size - at);
-      if (std::memcmp(buf.data() + done, block.data() + at, chunk) != 0) ++out->mismatches;
-      done += chunk;
-      at = 0;
-    }
+    verify(block, buf.data(), n, received, *out);
     // One block is in flight per connection, so a block boundary is crossed once per
     // round trip: the time between two crossings is the round-trip latency.
     const auto before = received / size;
@@ -114,7 +124,8 @@ struct reply_reader {
     return true;
   }
 
-  asio::awaitable<std::string_view> next(tcp::socket* sock, const std::string& framing) {
+  template <typename Stream>
+  asio::awaitable<std::string_view> next(Stream* sock, const std::string& framing) {
     begin += consume;
     consume = 0;
     if (begin == end) begin = end = 0;
@@ -147,7 +158,8 @@ void encode_request(const std::string& framing, const std::string& payload, std:
   }
 }
 
-asio::awaitable<void> requester(tcp::socket* sock, run_state* st, std::uint64_t first_seq,
+template <typename Stream>
+asio::awaitable<void> requester(Stream* sock, run_state* st, std::uint64_t first_seq,
                                 conn_stats* out) {
   const auto& cfg = st->cfg;
   const bool json = cfg.framing == "json";
@@ -190,19 +202,76 @@ asio::awaitable<void> requester(tcp::socket* sock, run_state* st, std::uint64_t 
   }
 }
 
+// The handshake mode's TLS step; nothing over plain TCP.
+asio::awaitable<void> handshake(tcp::socket*) {
+  co_return;
+}
+
+asio::awaitable<void> handshake(tls_stream* s) {
+  auto [ec] =
+      co_await s->async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
+  if (ec) throw std::system_error(ec, "TLS handshake");
+}
+
+// After connecting (and the handshake): one block out, its echo back, checked.
+template <typename Stream>
+asio::awaitable<void> one_exchange(Stream* s, const std::string& block, std::vector<char>* buf,
+                                   conn_stats* out) {
+  co_await handshake(s);
+  auto [wec, wn] =
+      co_await asio::async_write(*s, asio::buffer(block), as_tuple(asio::use_awaitable));
+  if (wec) throw std::system_error(wec, "write");
+  auto [rec, rn] = co_await asio::async_read(*s, asio::buffer(buf->data(), block.size()),
+                                             as_tuple(asio::use_awaitable));
+  if (rec) throw std::system_error(rec, "read");
+  verify(block, buf->data(), rn, 0, *out);
+}
+
+// Connect, (TLS-)handshake, one block and its echo, close; again until the deadline. The
+// client closes first, without close_notify (the servers treat a FIN as the end either
+// way), so TIME_WAIT stays on the client's side, where loopback reuses it.
+asio::awaitable<void> cycles(stream_slot* conn, run_state* st, worker* w, conn_stats* out) {
+  const std::string block = make_block(st->cfg.size);
+  std::vector<char> buf(block.size());
+  while (!st->stop.load(std::memory_order_relaxed)) {
+    const auto start = clock_type::now();
+    conn->reset(w->io, st->ssl, st->cfg);
+    auto [ec] = co_await conn->lowest().async_connect(st->endpoint, as_tuple(asio::use_awaitable));
+    if (ec) throw std::system_error(ec, "connect");
+    conn->lowest().set_option(tcp::no_delay(true));
+    if (conn->tls)
+      co_await one_exchange(&*conn->tls, block, &buf, out);
+    else
+      co_await one_exchange(&*conn->plain, block, &buf, out);
+    if (conn->tls && out->tls_agreed.empty()) out->tls_agreed = agreed(*conn->tls);
+    conn->close();
+    record(*st, *out, clock_type::now(), start, block.size());
+  }
+}
+
+template <typename Stream>
+asio::awaitable<void> traffic(Stream* s, run_state* st, std::uint64_t index, conn_stats* out) {
+  if (st->cfg.mode == "pingpong")
+    co_await pingpong(s, st, out);
+  else
+    co_await requester(s, st, index << 40, out);
+}
+
 // Runs one connection's load and lets the thread's watchdog go once all are done.
-asio::awaitable<void> run_connection(tcp::socket* sock, run_state* st, worker* w,
+asio::awaitable<void> run_connection(stream_slot* conn, run_state* st, worker* w,
                                      std::uint64_t index, conn_stats* out) {
   try {
-    if (st->cfg.mode == "pingpong")
-      co_await pingpong(sock, st, out);
-    else
-      co_await requester(sock, st, index << 40, out);
+    if (st->cfg.mode == "handshake")
+      co_await cycles(conn, st, w, out);
+    else if (conn->tls) {
+      out->tls_agreed = agreed(*conn->tls);
+      co_await traffic(&*conn->tls, st, index, out);
+    } else
+      co_await traffic(&*conn->plain, st, index, out);
   } catch (const std::exception& e) {
     if (!st->stop.load()) out->error = e.what();
   }
-  std::error_code ignored;
-  sock->close(ignored);
+  conn->close();
   if (--w->running == 0) w->watchdog.cancel();
 }
 

@@ -7,7 +7,8 @@ RESULTS.tsv rows: kind server shape round value messages cpu_ticks p99_us
   echo/kv: value = messages/s seen by the client; messages = messages in the run
   mem:     value = RSS KiB before; messages = RSS KiB with the idle connections open
 Medians are taken over rounds; ratios are ratios of medians from this one run.
-The hand-written analysis in bench/benchmarks_notes.md is appended verbatim.
+The hand-written analysis in bench/benchmarks_notes.md is appended verbatim; the TLS
+section comes from bench/report_tls.py (kept from OUT.md when this run measured no TLS).
 """
 import datetime
 import json
@@ -207,6 +208,22 @@ for srv in ("coronet_line", "coronet_raw"):
         md.append(f"| <= 4 KiB RSS per idle connection ({srv.replace('_', ' ')}) | {mem_per[srv]:.2f} KiB | "
                   f"{verdict(mem_per[srv] <= 4)} |")
 md.append("")
+
+# ---- TLS ------------------------------------------------------------------------------
+# This run's TLS section (bench/report_tls.py); without one (compare.sh --no-tls), the
+# section already in the file is kept as it was.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_tls  # noqa: E402
+
+tls_md = report_tls.section(report_tls.load_rows(results_path, ticks), work,
+                            os.path.dirname(os.path.abspath(__file__)))
+if not tls_md and os.path.exists(out_md):
+    old = open(out_md).read()
+    if report_tls.BEGIN in old and report_tls.END in old:
+        tls_md = [report_tls.BEGIN + old.split(report_tls.BEGIN, 1)[1].split(report_tls.END, 1)[0]
+                  + report_tls.END]
+if tls_md:
+    md += tls_md + [""]
 
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks_notes.md")
 if os.path.exists(notes):

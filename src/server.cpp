@@ -3,6 +3,9 @@
 // A connection's life, and where each step lives in this file:
 //   1. accept: worker 0 runs accept_loop(); the peer's address is taken from accept
 //      itself. Over max_connections the socket is closed and counted (rejected).
+//      With reuse_port, every worker runs accept_loop() on a listener of its own
+//      (SO_REUSEPORT: the kernel spreads connections) and serves what it accepts; step
+//      2 does not happen.
 //   2. hand-over: hand_over() gives the socket to the next worker, round robin. Another
 //      worker gets the bare descriptor and opens its own socket on it, so every I/O
 //      object is created and used on one thread (what ASIO_CONCURRENCY_HINT_UNSAFE_IO
@@ -81,6 +84,7 @@ struct server::impl {
     // the context from other threads stays safe: the scheduler keeps its lock.
     asio::io_context io{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+    std::optional<tcp::acceptor> listener;  // reuse_port: this worker's own listener
     std::thread thread;
   };
 
@@ -88,14 +92,19 @@ struct server::impl {
     if (options.threads == 0) options.threads = 1;
     for (const auto& range : options.trusted_proxies)
       trusted.emplace_back(range);  // throws std::invalid_argument for a bad one
+    if (options.trusted_proxies.empty()) {
+      trusted.emplace_back("127.0.0.0/8");
+      trusted.emplace_back("::1");
+    }
     for (std::size_t i = 0; i < options.threads; ++i)
       workers.emplace_back();
   }
 
   server_options options;
   handler_type handler;
-  std::list<worker> workers;  // list: stable addresses, io_context is not movable
-  std::optional<tcp::acceptor> acceptor;
+  std::list<worker> workers;              // list: stable addresses, io_context is not movable
+  std::optional<tcp::acceptor> acceptor;  // without reuse_port: worker 0's listener
+  bool bound = false;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> drain_timer;  // on worker 0; wakes the shutdown
   tcp::endpoint endpoint;
@@ -123,7 +132,7 @@ struct server::impl {
     if (started.exchange(true)) throw std::logic_error("coronet::server already started");
     handler = std::move(h);
     ignore_sigpipe();
-    if (!acceptor) bind();
+    if (!bound) bind();
     for (auto& w : workers) {
       w.guard.emplace(w.io.get_executor());
       w.registry.on_remove = [this] { on_connection_gone(); };
@@ -133,9 +142,15 @@ struct server::impl {
       signals.emplace(main_worker().io, SIGINT, SIGTERM);
       wait_for_signal();
     }
-    asio::co_spawn(main_worker().io, accept_loop(), [](const std::exception_ptr& e) {
+    auto report_failure = [](const std::exception_ptr& e) {
       if (e) default_error_report({0, {}, e});
-    });
+    };
+    if (options.reuse_port) {
+      for (auto& w : workers)
+        asio::co_spawn(w.io, accept_loop(*w.listener, &w), report_failure);
+    } else {
+      asio::co_spawn(main_worker().io, accept_loop(*acceptor, nullptr), report_failure);
+    }
     if (stop_requested) asio::post(main_worker().io, [this] { begin_shutdown(); });
     for (auto& w : workers)
       w.thread = std::thread([&w] { run_worker(w.io); });
@@ -154,9 +169,27 @@ struct server::impl {
     }
   }
 
+  // Listening sockets are made here, before any worker thread runs, so each is still
+  // used only by the thread of its own io_context.
   void bind() {
-    acceptor.emplace(detail::open_acceptor(main_worker().io, options));
-    endpoint = acceptor->local_endpoint();
+    if (!options.reuse_port) {
+      acceptor.emplace(detail::open_acceptor(main_worker().io, options));
+      endpoint = acceptor->local_endpoint();
+    } else {
+      // The first resolves the address (and the OS picks the port for port 0); the
+      // others join it on exactly that address and port.
+      for (auto& w : workers) {
+        if (&w == &main_worker()) {
+          w.listener.emplace(detail::open_acceptor(w.io, options));
+          endpoint = w.listener->local_endpoint();
+          continue;
+        }
+        std::error_code ec;
+        w.listener = detail::try_listen(w.io, endpoint, options.backlog, true, ec);
+        if (!w.listener) throw_error(ec, "bind another listener on the same port");
+      }
+    }
+    bound = true;
   }
 
   void wait_for_signal() {
@@ -172,23 +205,25 @@ struct server::impl {
     });
   }
 
-  asio::awaitable<void> accept_loop() {
+  // Accepts on `listener`. `own`: the worker this listener belongs to (reuse_port), which
+  // serves all it accepts; null: worker 0's listener, dealt round robin.
+  asio::awaitable<void> accept_loop(tcp::acceptor& listener, worker* own) {
     auto next = workers.begin();
     for (;;) {
-      auto& w = *next;
-      if (++next == workers.end()) next = workers.begin();
+      auto& w = own != nullptr ? *own : *next;
+      if (own == nullptr && ++next == workers.end()) next = workers.begin();
       // The peer's address is taken from accept itself: a peer that resets before its
       // handler starts can no longer be asked (getpeername fails), yet must be logged.
       tcp::endpoint peer;
-      auto [ec, socket] = co_await acceptor->async_accept(peer, as_tuple(asio::use_awaitable));
-      if (stop_requested || ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      auto [ec, socket] = co_await listener.async_accept(peer, as_tuple(asio::use_awaitable));
+      if (stop_requested || ec == asio::error::operation_aborted || !listener.is_open()) co_return;
       if (ec) {
         // Out of descriptors or memory: the peer stays in the backlog; back off instead
         // of spinning on a listening socket that is always readable.
         if (ec == std::errc::too_many_files_open ||
             ec == std::errc::too_many_files_open_in_system || ec == std::errc::no_buffer_space ||
             ec == std::errc::not_enough_memory) {
-          asio::steady_timer pause{main_worker().io, std::chrono::milliseconds(50)};
+          asio::steady_timer pause{listener.get_executor(), std::chrono::milliseconds(50)};
           co_await pause.async_wait(as_tuple(asio::use_awaitable));
         }
         continue;
@@ -200,7 +235,10 @@ struct server::impl {
         continue;
       }
       count.fetch_add(1, std::memory_order_relaxed);
-      hand_over(w, std::move(socket), peer);
+      if (own != nullptr)
+        spawn(w, std::move(socket), peer);  // already on its worker
+      else
+        hand_over(w, std::move(socket), peer);
     }
   }
 
@@ -462,9 +500,13 @@ struct server::impl {
     if (shutdown_begun) return;
     shutdown_begun = true;
     std::error_code ignored;
-    acceptor->close(ignored);
+    if (acceptor) acceptor->close(ignored);
     for (auto& w : workers) {
-      asio::post(w.io, [&w] { w.registry.for_each([](auto& s) { s.begin_stop(); }); });
+      asio::post(w.io, [&w] {
+        std::error_code closing;
+        if (w.listener) w.listener->close(closing);  // on its own thread
+        w.registry.for_each([](auto& s) { s.begin_stop(); });
+      });
     }
     asio::co_spawn(main_worker().io, drain(), asio::detached);  // drain() catches all
   }
@@ -535,7 +577,7 @@ void server::run(handler_type handler) {
 }
 
 void server::listen() {
-  if (!impl_->acceptor) impl_->bind();
+  if (!impl_->bound) impl_->bind();
 }
 
 void server::start(handler_type handler) {

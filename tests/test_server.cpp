@@ -363,3 +363,82 @@ TEST_SUITE("server") {
     CHECK(seen.get() == second_address);
   }
 }
+
+// reuse_port: a listening socket per worker thread (SO_REUSEPORT).
+TEST_SUITE("threads") {
+  TEST_CASE("reuse_port: with 4 threads and 2000 connections every worker serves some") {
+    std::mutex m;
+    std::set<std::thread::id> serving;
+    auto handler = [&](connection conn) -> asio::awaitable<void> {
+      {
+        std::lock_guard lock{m};
+        serving.insert(std::this_thread::get_id());
+      }
+      co_await echo_handler(std::move(conn));
+    };
+    running_server s{handler, {.threads = 4, .reuse_port = true}};
+    CHECK(s.port() != 0);  // port 0: the OS's choice, shared by all four listeners
+    run(
+        [&]() -> asio::awaitable<void> {
+          // 20 rounds of 100 concurrent connections: connect, one echo, close.
+          auto ex = co_await asio::this_coro::executor;
+          for (int round = 0; round < 20; ++round) {
+            int done = 0;
+            for (int i = 0; i < 100; ++i) {
+              asio::co_spawn(
+                  ex,
+                  [&]() -> asio::awaitable<void> {
+                    auto conn = co_await connect("127.0.0.1", s.port());
+                    co_await conn.write(asio::buffer("e", 1));
+                    CHECK(co_await read_exactly(conn, 1) == "e");
+                  },
+                  [&](std::exception_ptr e) {
+                    if (e) MESSAGE(describe(e));
+                    ++done;
+                  });
+            }
+            while (done < 100)
+              co_await sleep_for(5ms);
+          }
+        }(),
+        120s);
+    s.stop_and_wait();
+    std::lock_guard lock{m};
+    CHECK(serving.size() == 4);
+  }
+
+  TEST_CASE("reuse_port: max_connections holds across listeners and stop closes every one") {
+    running_server s{echo_handler, {.threads = 4, .reuse_port = true, .max_connections = 10}};
+    const auto port = s.port();
+    run([&]() -> asio::awaitable<void> {
+      std::vector<connection> held;  // closed with this io_context's coroutine
+      for (int i = 0; i < 40; ++i)
+        held.push_back(co_await connect("127.0.0.1", port));
+      // The refused ones are closed at once: their reads end.
+      int open = 0;
+      for (auto& c : held) {
+        co_await c.write(asio::buffer("x", 1));
+        char b;
+        try {
+          if (co_await with_timeout(c.read_some(asio::buffer(&b, 1)), 2s) == 1) ++open;
+        } catch (const std::system_error&) {
+        }
+      }
+      CHECK(open == 10);
+    }());
+    CHECK(s.server().rejected_count() == 30);
+    s.stop_and_wait();
+    // Every listener is closed: nobody is accepted any more (30 tries spread by the
+    // kernel's hash would reach each of four listeners).
+    run([&]() -> asio::awaitable<void> {
+      for (int i = 0; i < 30; ++i) {
+        try {
+          co_await connect("127.0.0.1", port, 1s);
+          FAIL("a stopped server accepted a connection");
+        } catch (const std::system_error& e) {
+          CHECK(e.code() == asio::error::connection_refused);
+        }
+      }
+    }());
+  }
+}

@@ -36,7 +36,7 @@ struct proxy_flags {
 
   void apply(coronet::server_options& options) const {
     options.proxy_protocol = enabled;
-    if (!trusted.empty()) options.trusted_proxies = trusted;
+    options.trusted_proxies = trusted;  // empty: loopback
   }
 };
 

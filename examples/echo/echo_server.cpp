@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
   examples::add_framing(app, framing, {"raw", "line", "length"},
                         "raw, line (newline-delimited) or length (4-byte big-endian length)");
   examples::add_threads(app, threads, 256, "worker threads");
+  bool reuse_port = false;
+  app.add_flag("--reuse-port", reuse_port,
+               "a listening socket per worker thread (SO_REUSEPORT) instead of one that deals");
   examples::tls_server_flags tls;
   tls.add(app);
   examples::proxy_flags proxy;
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
                                     .on_error = examples::log_connection_error,
                                     .tls = tls.context(),
                                     .on_handshake_error = examples::log_connection_error};
+    options.reuse_port = reuse_port;
     proxy.apply(options);
     coronet::server server{options};
     examples::reload_on_hangup reload{tls.context()};

@@ -60,6 +60,10 @@ struct server_options {
   std::uint16_t port = 0;  // 0: the OS picks a free port; see server::local_endpoint()
   int backlog = asio::socket_base::max_listen_connections;
   std::size_t threads = 1;
+  // One listening socket per worker thread (SO_REUSEPORT): each worker accepts its own
+  // connections and the kernel spreads them, so no accepted connection is handed from
+  // one thread to another. Off: worker 0 accepts and deals connections round robin.
+  bool reuse_port = false;
   // Security: caps memory and descriptors a flood of peers can take. A connection over
   // the cap is accepted and closed at once (counted in server::rejected_count()).
   std::size_t max_connections = 10'000;
@@ -95,8 +99,11 @@ struct server_options {
   // coronet/proxy_protocol.hpp.
   bool proxy_protocol = false;
   // Security: the peers (addresses or CIDR blocks) allowed to send a PROXY header. A
-  // connection from anywhere else is closed before its handler runs.
-  std::vector<std::string> trusted_proxies{"127.0.0.0/8", "::1/128"};
+  // connection from anywhere else is closed before its handler runs. Empty (the
+  // default): loopback only, 127.0.0.0/8 and ::1. (Not spelt as a default list here:
+  // g++ 12 at -O2 destroys such a list twice when the options are built with designated
+  // initializers.)
+  std::vector<std::string> trusted_proxies{};
   // Security: the header must arrive within this time (and within
   // max_proxy_header_size bytes).
   std::chrono::milliseconds proxy_header_timeout{std::chrono::seconds(5)};

@@ -11,6 +11,7 @@
 
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -50,6 +51,24 @@ class owned_descriptor {
   int fd_;
 };
 
+// A listening socket on `endpoint`, or the error that stopped it. `reuse_port`: with
+// SO_REUSEPORT, so that every worker can listen on the same address and the kernel
+// spreads new connections among them.
+inline std::optional<asio::ip::tcp::acceptor> try_listen(asio::io_context& io,
+                                                         const asio::ip::tcp::endpoint& endpoint,
+                                                         int backlog, bool reuse_port,
+                                                         std::error_code& ec) {
+  asio::ip::tcp::acceptor a{io};
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && reuse_port)
+    a.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(backlog, ec);
+  if (ec) return std::nullopt;
+  return a;
+}
+
 // A listening socket on the first of options.host's addresses that binds.
 inline asio::ip::tcp::acceptor open_acceptor(asio::io_context& io, const server_options& options) {
   using tcp = asio::ip::tcp;
@@ -58,13 +77,9 @@ inline asio::ip::tcp::acceptor open_acceptor(asio::io_context& io, const server_
                                   tcp::resolver::passive | tcp::resolver::numeric_service);
   std::error_code last = asio::error::host_not_found;
   for (const auto& entry : results) {
-    tcp::acceptor a{io};
     std::error_code ec;
-    a.open(entry.endpoint().protocol(), ec);
-    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) a.bind(entry.endpoint(), ec);
-    if (!ec) a.listen(options.backlog, ec);
-    if (!ec) return a;
+    auto a = try_listen(io, entry.endpoint(), options.backlog, options.reuse_port, ec);
+    if (a) return std::move(*a);
     last = ec;
   }
   throw_error(last, "bind " + options.host + ":" + std::to_string(options.port));
