@@ -48,6 +48,10 @@ bool parse_port(std::string_view text, std::uint16_t& port) {
 }
 
 bool parse_address(std::string_view text, bool v6, asio::ip::address& out) {
+  // Only address characters: the parser below reads a C string and would stop at a NUL.
+  if (text.empty() || text.find_first_not_of(v6 ? "0123456789abcdefABCDEF:." : "0123456789.") !=
+                          std::string_view::npos)
+    return false;
   std::error_code ec;
   if (v6) {
     auto a = asio::ip::make_address_v6(std::string(text), ec);
@@ -70,6 +74,10 @@ proxy_parse_result parse_v1(std::string_view data, proxy_header& out) {
       return fail("PROXY v1 line with a stray control byte");
     return {status::more};
   }
+  // The same rule for a whole line as for a partial one (above), so that a header is
+  // refused the same however it is split.
+  if (data.substr(0, end).find_first_of(std::string_view{"\n\0", 2}) != std::string_view::npos)
+    return fail("PROXY v1 line with a stray control byte");
   const std::size_t size = end + 2;
   auto line = data.substr(v1_prefix.size(), end - v1_prefix.size());
   out = proxy_header{};

@@ -195,6 +195,7 @@ TEST_SUITE("proxy") {
         "GET / HTTP/1.1\r\n",
         std::string("\x16\x03\x01\x02\x00", 5),  // a TLS ClientHello
         "PROXY TCP4 1.2.3 4.5.6.7 1 2\r\n",
+        std::string("PROXY TCP4 1.2.3.4\0\0 4.5.6.7 1 2\r\n", 34),  // NUL after an address
         "PROXY TCP4 1.2.3.4 4.5.6.7 01 2\r\n",
         "PROXY TCP4 1.2.3.4 4.5.6.7 1 65536\r\n",
         "PROXY TCP4 1.2.3.4 4.5.6.7 1\r\n",
