@@ -324,16 +324,16 @@ struct server::impl {
     co_await handler(connection{std::move(state)});
   }
 
-  // Closes a connection's socket when `timeout` passes, which ends whatever it waits
-  // for; expired() then says why. The shared flag guards against a timer that fires
-  // just as the step finishes.
+  // Closes a connection's socket when `timeout` passes, which ends whatever the opening
+  // step waits for; expired() then says why. The phase is shared with the timer's
+  // handler: a timer that fired just as the step finished must change nothing.
   class opening_deadline {
    public:
     opening_deadline(detail::connection_state& s, std::chrono::milliseconds timeout)
         : timer_(s.socket.get_executor(), timeout) {
-      timer_.async_wait([&s, expired = expired_](std::error_code ec) {
-        if (ec || *expired) return;
-        *expired = true;
+      timer_.async_wait([&s, shared = phase_](std::error_code ec) {
+        if (ec || *shared != phase::running) return;
+        *shared = phase::expired;
         s.close_reason = make_error_code(errc::timed_out);
         std::error_code ignored;
         s.socket.close(ignored);
@@ -343,19 +343,17 @@ struct server::impl {
     opening_deadline& operator=(const opening_deadline&) = delete;
     ~opening_deadline() { finish(); }
 
-    bool expired() const noexcept { return *expired_ && !finished_; }
+    bool expired() const noexcept { return *phase_ == phase::expired; }
     // The step is over: from now on the timer changes nothing.
     void finish() noexcept {
-      if (finished_) return;
-      finished_ = !*expired_;
-      *expired_ = true;
+      if (*phase_ == phase::running) *phase_ = phase::finished;
       timer_.cancel();
     }
 
    private:
+    enum class phase { running, expired, finished };
     asio::steady_timer timer_;
-    std::shared_ptr<bool> expired_ = std::make_shared<bool>(false);
-    bool finished_ = false;
+    std::shared_ptr<phase> phase_ = std::make_shared<phase>(phase::running);
   };
 
   // A connection refused before its handler: counted by the caller, reported once.

@@ -68,10 +68,6 @@ asio::awaitable<std::string> failure_of(std::uint16_t port, std::shared_ptr<tls_
   }
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_SUITE("tls") {

@@ -80,10 +80,6 @@ with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
   return run_client(std::move(argv));
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_SUITE("tls") {
@@ -188,14 +184,19 @@ s.on('error', e => { console.error(e.message); process.exit(1); });
   TEST_CASE("tls tools: echo_server with --tls-client-ca serves only certified clients") {
     const auto& c = certificates();
     tls_program echo{{CLI_ECHO_SERVER_PATH, "--framing", "line", "--tls-client-ca", c.ca}};
+    // Refused with a TLS alert the client reports, not merely "no output".
     auto without = python_tls(echo.port, "anyone\n", "\n");
     CHECK(!contains(without.out, "anyone"));
+    CHECK(without.code != 0);
+    CHECK_MESSAGE(contains(without.err, "CERTIFICATE_REQUIRED"), without.err);
     auto with = python_tls(echo.port, "certified\n", "\n", {c.client_pem, c.client_key});
     CHECK_MESSAGE(with.code == 0, with.err);
     CHECK(contains(with.out, "certified"));
     auto other =
         python_tls(echo.port, "intruder\n", "\n", {c.other_client_pem, c.other_client_key});
     CHECK(!contains(other.out, "intruder"));
+    CHECK(other.code != 0);
+    CHECK_MESSAGE(contains(other.err, "UNKNOWN_CA"), other.err);
     // Refusals are logged once each by the server, as handshake failures.
     CHECK(echo.process.wait_stderr(std::regex{"TLS handshake failed"}, 10s));
   }

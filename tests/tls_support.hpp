@@ -90,6 +90,10 @@ struct certificate_dir {
 
 }  // namespace detail
 
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 // Made on first use, removed when the test process exits.
 inline const certificate_files& certificates() {
   static const detail::certificate_dir dir;

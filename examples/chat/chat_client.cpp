@@ -80,10 +80,11 @@ bool answers_me(const json& e, const client_state& st) {
 }
 
 asio::awaitable<void> run_client(std::string host, std::uint16_t port,
-                                 std::shared_ptr<coronet::tls_context> tls, client_state* st) {
+                                 examples::tls_client_flags tls, client_state* st) {
   // The server's lines can be long (a welcome lists every member: about 350 KB for
   // 10 000 members); the client trusts its server more than a server trusts clients.
-  const coronet::connect_options options{.tls = std::move(tls)};
+  // The TLS files are loaded here, so that a bad one is reported like any failure.
+  const coronet::connect_options options{.tls = tls.context()};
   coronet::framed f{co_await coronet::connect(host, port, options),
                     coronet::line_codec{{.max_length = 16 * 1024 * 1024}}};
   const json join{{"type", "join"}, {"name", st->name}};
@@ -148,8 +149,7 @@ int main(int argc, char** argv) {
   // (the process ends with _Exit below, never destroying it).
   asio::io_context io;
   std::exception_ptr failure;
-  asio::co_spawn(io, run_client(host, port, tls.context(), &st),
-                 [&](std::exception_ptr e) { failure = e; });
+  asio::co_spawn(io, run_client(host, port, tls, &st), [&](std::exception_ptr e) { failure = e; });
   io.run();
   int code = st.exit_code;
   if (failure) {

@@ -4,8 +4,7 @@
 //   chat_client --name alice             # JSON client, or:  nc 127.0.0.1 7777
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
-#include "../common/proxy.hpp"
-#include "../common/tls.hpp"
+#include "../common/server_flags.hpp"
 #include "chat_room.hpp"
 
 #include <coronet/server.hpp>
@@ -26,26 +25,20 @@ int main(int argc, char** argv) {
   app.add_option("--max-queue", max_queue, "bytes queued for one receiver before it is dropped")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
-  examples::tls_server_flags tls;
-  tls.add(app);
-  examples::proxy_flags proxy;
-  proxy.add(app);
+  examples::server_flags serving;  // --tls-*, --proxy-protocol, --trusted-proxy
+  serving.add(app);
   examples::parse(app, argc, argv);
 
   try {
     chat::room room{{.max_queued = max_queue}};
-    coronet::server_options options{.host = host,
-                                    .port = port,
-                                    .threads = threads,
-                                    .on_error = examples::log_connection_error,
-                                    .tls = tls.context(),
-                                    .on_handshake_error = examples::log_connection_error};
-    proxy.apply(options);
+    coronet::server_options options{
+        .host = host, .port = port, .threads = threads, .on_error = examples::log_connection_error};
+    serving.apply(options);
     coronet::server server{options};
-    examples::reload_on_hangup reload{tls.context()};
+    examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
     const auto ep = server.local_endpoint();
-    examples::log("chat_server", tls.scheme(), " listening on ", ep, " with ",
+    examples::log("chat_server", serving.scheme(), " listening on ", ep, " with ",
                   server.options().threads, " thread(s)");
     examples::log("join with:  chat_client --name you --port ", ep.port(), "   or:  nc ",
                   ep.address(), " ", ep.port());

@@ -3,11 +3,11 @@
 //   servers: --tls-cert FILE --tls-key FILE [--tls-client-ca FILE]
 //   clients: --tls [--tls-ca FILE | --tls-insecure]
 //
-//   examples::tls_server_flags tls;
+//   examples::tls_server_flags tls;                  // servers: through server_flags.hpp
 //   tls.add(app);
 //   examples::parse(app, argc, argv);
 //   options.tls = tls.context();                     // null without --tls-cert
-//   examples::reload_on_hangup reload{tls.context_}; // SIGHUP re-reads the files
+//   examples::reload_on_hangup reload{tls.context()}; // SIGHUP re-reads the files
 //
 // A server with --tls-cert speaks TLS only on its port. --tls-client-ca makes it require
 // and verify client certificates (mutual TLS). scripts/make-cert.sh makes files to try.
@@ -31,7 +31,6 @@ namespace examples {
 
 struct tls_server_flags {
   std::string cert, key, client_ca;
-  std::shared_ptr<coronet::tls::server_context> context_;
 
   void add(CLI::App& app) {
     auto* c =
@@ -54,15 +53,15 @@ struct tls_server_flags {
   // saying which file is wrong.
   std::shared_ptr<coronet::tls::server_context> context() {
     if (cert.empty()) return nullptr;
-    if (!context_) {
-      context_ = coronet::tls::make_server_context(
+    if (!loaded_) {
+      loaded_ = coronet::tls::make_server_context(
           {.certificate_chain_file = cert, .private_key_file = key, .client_ca_file = client_ca});
     }
-    return context_;
+    return loaded_;
   }
 
-  // For the "listening on" line.
-  const char* scheme() const { return cert.empty() ? "" : " (TLS)"; }
+ private:
+  std::shared_ptr<coronet::tls::server_context> loaded_;
 };
 
 struct tls_client_flags {

@@ -5,8 +5,7 @@
 //   echo_server --tls-cert server.pem --tls-key server.key   # TLS: docs/tls.md
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
-#include "../common/proxy.hpp"
-#include "../common/tls.hpp"
+#include "../common/server_flags.hpp"
 
 #include <coronet/coronet.hpp>
 
@@ -62,10 +61,8 @@ int main(int argc, char** argv) {
   bool reuse_port = false;
   app.add_flag("--reuse-port", reuse_port,
                "a listening socket per worker thread (SO_REUSEPORT) instead of one that deals");
-  examples::tls_server_flags tls;
-  tls.add(app);
-  examples::proxy_flags proxy;
-  proxy.add(app);
+  examples::server_flags serving;  // --tls-*, --proxy-protocol, --trusted-proxy
+  serving.add(app);
   examples::parse(app, argc, argv);
 
   coronet::server::handler_type handler;
@@ -80,15 +77,13 @@ int main(int argc, char** argv) {
     coronet::server_options options{.host = host,
                                     .port = port,
                                     .threads = threads,
-                                    .on_error = examples::log_connection_error,
-                                    .tls = tls.context(),
-                                    .on_handshake_error = examples::log_connection_error};
-    options.reuse_port = reuse_port;
-    proxy.apply(options);
+                                    .reuse_port = reuse_port,
+                                    .on_error = examples::log_connection_error};
+    serving.apply(options);
     coronet::server server{options};
-    examples::reload_on_hangup reload{tls.context()};
+    examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
-    examples::log("echo_server (", framing, tls.scheme(), ") listening on ",
+    examples::log("echo_server (", framing, serving.scheme(), ") listening on ",
                   server.local_endpoint());
     server.run(handler);  // until SIGINT/SIGTERM; then drains and returns
     examples::log("echo_server stopped");

@@ -1,8 +1,7 @@
 // kv_server: an in-memory key-value server speaking the Redis protocol (RESP2), for
 // redis-cli, redis-benchmark and Redis client libraries. See docs/kv.md.
 #include "../common/command_line.hpp"
-#include "../common/proxy.hpp"
-#include "../common/tls.hpp"
+#include "../common/server_flags.hpp"
 #include "kv.hpp"
 
 #include <coronet/server.hpp>
@@ -23,26 +22,20 @@ int main(int argc, char** argv) {
                  "bytes of reply one client may have queued; past it the client is closed")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 40));
-  examples::tls_server_flags tls;
-  tls.add(app);
-  examples::proxy_flags proxy;
-  proxy.add(app);
+  examples::server_flags serving;  // --tls-*, --proxy-protocol, --trusted-proxy
+  serving.add(app);
   examples::parse(app, argc, argv);
 
   try {
     const kv::options opt{.max_output = max_output};
     kv::store db;
-    coronet::server_options options{.host = host,
-                                    .port = port,
-                                    .threads = threads,
-                                    .tls = tls.context(),
-                                    .on_handshake_error = examples::log_connection_error};
-    proxy.apply(options);
+    coronet::server_options options{.host = host, .port = port, .threads = threads};
+    serving.apply(options);
     coronet::server server{options};
-    examples::reload_on_hangup reload{tls.context()};
+    examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
-    std::cerr << "kv_server" << tls.scheme() << " listening on " << server.local_endpoint() << " ("
-              << threads << (threads == 1 ? " thread)\n" : " threads)\n");
+    std::cerr << "kv_server" << serving.scheme() << " listening on " << server.local_endpoint()
+              << " (" << threads << (threads == 1 ? " thread)\n" : " threads)\n");
     server.run([&db, opt](coronet::connection c) { return kv::serve(std::move(c), &db, opt); });
     std::cerr << "kv_server stopped\n";
   } catch (const std::exception& e) {

@@ -5,8 +5,7 @@
 //   rpc_server --framing length             # 4-byte big-endian length prefix
 //   echo '{"jsonrpc":"2.0","method":"sum","params":[1,2,4],"id":1}' | nc -q1 127.0.0.1 7070
 #include "../common/command_line.hpp"
-#include "../common/proxy.hpp"
-#include "../common/tls.hpp"
+#include "../common/server_flags.hpp"
 #include "methods.hpp"
 
 #include <coronet/coronet.hpp>
@@ -32,27 +31,21 @@ int main(int argc, char** argv) {
                  "request can take 10 to 20 times its size in memory")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
-  examples::tls_server_flags tls;
-  tls.add(app);
-  examples::proxy_flags proxy;
-  proxy.add(app);
+  examples::server_flags serving;  // --tls-*, --proxy-protocol, --trusted-proxy
+  serving.add(app);
   examples::parse(app, argc, argv);
 
   try {
     coronet::rpc::server rpc;
     examples::add_spec_methods(rpc);
 
-    coronet::server_options options{.host = host,
-                                    .port = port,
-                                    .threads = threads,
-                                    .tls = tls.context(),
-                                    .on_handshake_error = examples::log_connection_error};
-    proxy.apply(options);
+    coronet::server_options options{.host = host, .port = port, .threads = threads};
+    serving.apply(options);
     coronet::server server{options};
-    examples::reload_on_hangup reload{tls.context()};
+    examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
-    std::cerr << "rpc_server" << tls.scheme() << " listening on " << server.local_endpoint() << " ("
-              << framing << " framing)\n";
+    std::cerr << "rpc_server" << serving.scheme() << " listening on " << server.local_endpoint()
+              << " (" << framing << " framing)\n";
     if (framing == "line") {
       server.run([&rpc](coronet::connection c) { return rpc.serve(std::move(c)); });
     } else {
