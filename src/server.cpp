@@ -86,6 +86,8 @@ struct server::impl {
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
     std::optional<tcp::acceptor> listener;  // reuse_port: this worker's own listener
     std::thread thread;
+    std::size_t index = 0;
+    detail::worker_counters counters;  // written on this worker's thread only
   };
 
   explicit impl(server_options o) : options(std::move(o)) {
@@ -97,7 +99,7 @@ struct server::impl {
       trusted.emplace_back("::1");
     }
     for (std::size_t i = 0; i < options.threads; ++i)
-      workers.emplace_back();
+      workers.emplace_back().index = i;
   }
 
   server_options options;
@@ -109,9 +111,7 @@ struct server::impl {
   std::optional<asio::steady_timer> drain_timer;  // on worker 0; wakes the shutdown
   tcp::endpoint endpoint;
   std::atomic<std::size_t> count{0};
-  std::atomic<std::size_t> rejected{0};
-  std::atomic<std::size_t> handshake_failures{0};
-  std::atomic<std::size_t> proxy_refused{0};
+  std::chrono::steady_clock::time_point started_at{};
   std::vector<detail::address_range> trusted;  // options.trusted_proxies, parsed
   std::atomic<bool> started{false};
   std::atomic<bool> stop_requested{false};
@@ -131,6 +131,7 @@ struct server::impl {
   void start(handler_type h, bool with_signals) {
     if (started.exchange(true)) throw std::logic_error("coronet::server already started");
     handler = std::move(h);
+    started_at = std::chrono::steady_clock::now();
     ignore_sigpipe();
     if (!bound) bind();
     for (auto& w : workers) {
@@ -229,7 +230,8 @@ struct server::impl {
         continue;
       }
       if (count.load(std::memory_order_relaxed) >= options.max_connections) {
-        rejected.fetch_add(1, std::memory_order_relaxed);
+        // Counted by the thread running this loop: the listener's own worker.
+        (own != nullptr ? *own : main_worker()).counters.refused.add();
         std::error_code ignored;
         socket.close(ignored);
         continue;
@@ -285,22 +287,27 @@ struct server::impl {
       return;
     }
     w.registry.add(state.get());
+    w.counters.accepted.add();
+    state->counters = &w.counters;
+    if (options.on_close) state->opened_at = std::chrono::steady_clock::now();
     if (options.idle_timeout.count() > 0) state->start_idle_timer(options.idle_timeout);
     if (stop_requested) state->begin_stop();
     if (forced) state->force_close();
 
     // The completion handler keeps the state (and so the cancellation signal the
     // coroutine may be bound to) alive until the coroutine has fully finished.
-    auto finished = [this, state](const std::exception_ptr& e) {
+    auto finished = [this, &w, state](const std::exception_ptr& e) {
       if (e && !state->stopping && !is_quiet(e)) report(*state, e);
       state->close_gracefully();
+      count_close(w, *state, e);
       // Leave the worker's registry here, on the worker's thread. The state itself may
       // live on in an outbox handle locked by another thread and be destroyed there;
       // the registry is not thread-safe, and the connection is over either way.
       if (state->registry != nullptr) state->registry->remove(state.get());
     };
-    auto serve =
-        options.tls || options.proxy_protocol ? serve_prepared(state) : handler(connection{state});
+    const bool prepare = options.tls || options.proxy_protocol;
+    if (!prepare && options.on_open) notify_open(w, *state);
+    auto serve = prepare ? serve_prepared(w, state) : handler(connection{state});
     if (options.cancel_on_force_close) {
       asio::co_spawn(w.io, std::move(serve),
                      asio::bind_cancellation_slot(state->cancel.slot(), std::move(finished)));
@@ -311,7 +318,7 @@ struct server::impl {
 
   // What runs before the handler: the PROXY header, then the TLS handshake, each only
   // when configured. A coroutine of its own, so plain TCP connections pay nothing for it.
-  asio::awaitable<void> serve_prepared(std::shared_ptr<detail::connection_state> state) {
+  asio::awaitable<void> serve_prepared(worker& w, std::shared_ptr<detail::connection_state> state) {
     // Plain statements: g++ 12 miscompiles a co_await inside an `if` condition here.
     if (options.proxy_protocol) {
       const bool accepted = co_await read_proxy_header(*state);
@@ -321,6 +328,7 @@ struct server::impl {
       const bool ready = co_await handshake(*state);
       if (!ready) co_return;
     }
+    if (options.on_open) notify_open(w, *state);
     co_await handler(connection{std::move(state)});
   }
 
@@ -357,10 +365,11 @@ struct server::impl {
   };
 
   // A connection refused before its handler: counted by the caller, reported once.
-  void refuse_opening(const detail::connection_state& s, std::error_code ec,
-                      const std::string& why) {
+  void refuse_opening(detail::connection_state& s, std::error_code ec, const std::string& why) {
+    auto error = std::make_exception_ptr(std::system_error(ec, why));
+    if (options.on_close) s.opening_error = error;
     if (s.stopping) return;  // a stop ends openings too; not the peer's fault
-    error_info info{s.id, s.remote, std::make_exception_ptr(std::system_error(ec, why))};
+    error_info info{s.id, s.remote, std::move(error)};
     try {
       if (options.on_handshake_error)
         options.on_handshake_error(info);
@@ -392,7 +401,7 @@ struct server::impl {
       if (ec && why.empty()) why = "TLS handshake failed: " + s.tls->last_error();
     }
     if (!ec) co_return true;
-    handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    s.refused = close_cause::handshake_failed;
     refuse_opening(s, ec == errc::timed_out ? ec : make_error_code(errc::handshake_failed), why);
     s.tls.reset();  // no close_notify for a session that never started
     co_return false;
@@ -404,7 +413,7 @@ struct server::impl {
   asio::awaitable<bool> read_proxy_header(detail::connection_state& s) {
     const auto peer = s.remote;
     auto refuse = [&](std::error_code ec, const std::string& why) {
-      proxy_refused.fetch_add(1, std::memory_order_relaxed);
+      s.refused = close_cause::proxy_refused;
       refuse_opening(s, ec, "PROXY header refused: " + why);
     };
     if (std::none_of(trusted.begin(), trusted.end(),
@@ -464,6 +473,52 @@ struct server::impl {
     info->header = std::move(header);
     s.proxy = std::move(info);
     co_return true;
+  }
+
+  // The connection is over (on its worker's thread): count it under its cause, and tell
+  // the observer.
+  void count_close(worker& w, const detail::connection_state& s, const std::exception_ptr& e) {
+    const auto cause = detail::close_cause_of(s, e);
+    w.counters.count_close(cause);
+    if (!options.on_close) return;
+    close_event event;
+    event.id = s.id;
+    event.remote = s.remote;
+    event.worker = w.index;
+    event.cause = cause;
+    event.duration = std::chrono::steady_clock::now() - s.opened_at;
+    event.bytes_read = s.bytes_read;
+    event.bytes_written = s.bytes_written;
+    event.error = e ? e : s.opening_error;
+    try {
+      options.on_close(event);
+    } catch (...) {
+      // An observer that throws must not take the worker down.
+    }
+  }
+
+  void notify_open(const worker& w, const detail::connection_state& s) {
+    open_event event;
+    event.id = s.id;
+    event.remote = s.remote;
+    event.proxy = s.proxy.get();
+    event.tls = s.tls != nullptr;
+    event.worker = w.index;
+    try {
+      options.on_open(event);
+    } catch (...) {
+    }
+  }
+
+  server_stats snapshot() const {
+    server_stats out;
+    out.workers.reserve(workers.size());
+    for (const auto& w : workers) {
+      out.workers.push_back(w.counters.snapshot());
+      out.total += out.workers.back();
+    }
+    if (started) out.uptime = std::chrono::steady_clock::now() - started_at;
+    return out;
   }
 
   void report(const detail::connection_state& s, std::exception_ptr e) {
@@ -598,16 +653,29 @@ std::size_t server::connection_count() const noexcept {
   return impl_->count.load();
 }
 
+server_stats server::stats() const {
+  return impl_->snapshot();
+}
+
 std::size_t server::rejected_count() const noexcept {
-  return impl_->rejected.load();
+  std::size_t n = 0;
+  for (const auto& w : impl_->workers)
+    n += w.counters.refused.load();
+  return n;
 }
 
 std::size_t server::handshake_failure_count() const noexcept {
-  return impl_->handshake_failures.load();
+  std::size_t n = 0;
+  for (const auto& w : impl_->workers)
+    n += w.counters.closed[static_cast<std::size_t>(close_cause::handshake_failed)].load();
+  return n;
 }
 
 std::size_t server::proxy_refused_count() const noexcept {
-  return impl_->proxy_refused.load();
+  std::size_t n = 0;
+  for (const auto& w : impl_->workers)
+    n += w.counters.closed[static_cast<std::size_t>(close_cause::proxy_refused)].load();
+  return n;
 }
 
 bool server::stopping() const noexcept {

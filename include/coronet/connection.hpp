@@ -24,6 +24,7 @@
 #pragma once
 
 #include "coronet/detail/connection_state.hpp"
+#include "coronet/detail/counted_handler.hpp"
 #include "coronet/detail/result_handler.hpp"
 #include "coronet/detail/tls_io.hpp"
 #include "coronet/detail/write_all.hpp"
@@ -126,6 +127,11 @@ class connection {
   bool is_tls() const noexcept { return state_ && state_->tls != nullptr; }
 
   std::uint64_t id() const noexcept { return state_ ? state_->id : 0; }
+  // Bytes read and written through this connection so far (as Node's socket.bytesRead
+  // and bytesWritten; decrypted bytes over TLS). Also counted, per worker, in
+  // server::stats().
+  std::uint64_t bytes_read() const noexcept { return state_ ? state_->bytes_read : 0; }
+  std::uint64_t bytes_written() const noexcept { return state_ ? state_->bytes_written : 0; }
   // The peer: the client's address, also when it came through a proxy that sent a
   // PROXY header (server_options::proxy_protocol).
   endpoint_type remote_endpoint() const noexcept { return state_->remote; }
@@ -142,16 +148,19 @@ class connection {
 
   // AsyncReadStream / AsyncWriteStream requirements. One initiation serves both
   // transports, so the result type depends on the token only; plain TCP pays one
-  // predictable branch.
+  // predictable branch. Every completion is counted (detail/counted_handler.hpp), which
+  // needs the connection alive until its operations complete: keep it (as a coroutine
+  // does) rather than destroying it with an operation pending.
   template <typename MutableBufferSequence, typename CompletionToken>
   auto async_read_some(const MutableBufferSequence& buffers, CompletionToken&& token) {
     state_->touch();
     return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
         [](auto handler, detail::connection_state* s, const MutableBufferSequence& b) {
+          auto counted = detail::count_io<detail::io_direction::read>(std::move(handler), s);
           if (s->tls == nullptr) [[likely]]
-            s->socket.async_read_some(b, std::move(handler));
+            s->socket.async_read_some(b, std::move(counted));
           else
-            detail::async_tls_read_some(*s, b, std::move(handler));
+            detail::async_tls_read_some(*s, b, std::move(counted));
         },
         token, state_.get(), buffers);
   }
@@ -160,10 +169,11 @@ class connection {
     state_->touch();
     return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
         [](auto handler, detail::connection_state* s, const ConstBufferSequence& b) {
+          auto counted = detail::count_io<detail::io_direction::write>(std::move(handler), s);
           if (s->tls == nullptr) [[likely]]
-            s->socket.async_write_some(b, std::move(handler));
+            s->socket.async_write_some(b, std::move(counted));
           else
-            detail::async_tls_write_some(*s, b, std::move(handler));
+            detail::async_tls_write_some(*s, b, std::move(counted));
         },
         token, state_.get(), buffers);
   }
@@ -185,8 +195,13 @@ class connection {
   }
 
  private:
+  friend detail::connection_state* detail::state_of(const connection& c) noexcept;
   std::shared_ptr<detail::connection_state> state_;
 };
+
+inline detail::connection_state* detail::state_of(const connection& c) noexcept {
+  return c.state_.get();
+}
 
 // Out of the class: it uses async_wait, whose return type is deduced further down.
 inline asio::awaitable<void> connection::wait_readable() {

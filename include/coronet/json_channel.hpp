@@ -160,7 +160,7 @@ class json_channel {
   asio::awaitable<std::optional<nlohmann::json>> read() {
     auto frame = co_await frames_.read();
     if (!frame) co_return std::nullopt;
-    co_return parse_message(std::string_view{*frame}, options_.max_depth);
+    co_return parse_counted(std::string_view{*frame});
   }
 
   // The next message converted with from_json. A message that parses but does not
@@ -223,6 +223,17 @@ class json_channel {
   }
 
  private:
+  // parse_message, counting a failure (over a server connection) as a decode error.
+  nlohmann::json parse_counted(std::string_view text) {
+    try {
+      return parse_message(text, options_.max_depth);
+    } catch (const message_error&) {
+      if (auto* s = detail::counted_state_of(frames_.stream()))
+        s->count_decode_error(decode_error::malformed, false);
+      throw;
+    }
+  }
+
   framed_type frames_;
   json_channel_options options_;
 };

@@ -18,6 +18,10 @@
 // (writes keep working). What remains is then closed (and its coroutine cancelled, with
 // `cancel_on_force_close`). A second signal skips the wait.
 //
+// Counters and observers: stats() returns what every worker counted (connections by
+// close cause, bytes, frames, decode errors); on_open and on_close observe each
+// connection (coronet/stats.hpp, docs/observability.md).
+//
 // Errors: an exception escaping a handler is passed to `on_error` (default: one line
 // on stderr with the connection id and peer) and closes that connection only. Errors
 // that just mean "the peer went away" (reset, broken pipe) are not reported.
@@ -32,6 +36,7 @@
 #pragma once
 
 #include "coronet/connection.hpp"
+#include "coronet/stats.hpp"
 #include "coronet/tls_context.hpp"
 
 #include <asio/awaitable.hpp>
@@ -112,6 +117,18 @@ struct server_options {
   // header. `error` holds a std::system_error (errc::handshake_failed or
   // errc::timed_out) whose text says why. Empty: one line on stderr.
   std::function<void(const error_info&)> on_handshake_error{};
+
+  // Observers, for logs and tracing: on_open just before a connection's handler starts
+  // (after its PROXY header and TLS handshake), on_close once it has ended, for every
+  // accepted connection, with its cause, duration and byte counts (coronet/stats.hpp).
+  // Called on the connection's worker thread, so they must be safe to call concurrently
+  // when threads > 1, and should be quick; an exception from one is ignored. Unset (the
+  // default), they cost nothing.
+  //   options.on_close = [](const coronet::close_event& e) {
+  //     std::clog << e.id << " " << e.remote << " " << coronet::to_string(e.cause) << "\n";
+  //   };
+  std::function<void(const open_event&)> on_open{};
+  std::function<void(const close_event&)> on_close{};
 };
 
 class server {
@@ -144,6 +161,9 @@ class server {
   void wait();
 
   asio::ip::tcp::endpoint local_endpoint() const;
+  // Counters since start, in total and per worker (coronet/stats.hpp). Safe from any
+  // thread; costs one pass over the workers' counters.
+  server_stats stats() const;
   std::size_t connection_count() const noexcept;
   std::size_t rejected_count() const noexcept;           // refused by max_connections
   std::size_t handshake_failure_count() const noexcept;  // TLS handshakes failed or timed out

@@ -61,8 +61,16 @@ void connection_state::begin_stop() noexcept {
   socket.shutdown(asio::socket_base::shutdown_receive, ignored);
 }
 
+void connection_state::note_read_error(std::error_code ec) noexcept {
+  if (ec == asio::error::eof)
+    seen |= saw_eof;
+  else if (ec != asio::error::operation_aborted && is_disconnect(ec))
+    seen |= saw_reset;
+}
+
 void connection_state::force_close() noexcept {
   stopping = true;
+  seen |= saw_force_close;
   if (!close_reason) close_reason = make_error_code(errc::shutting_down);
   cancel.emit(asio::cancellation_type::all);
   std::error_code ignored;

@@ -3,6 +3,7 @@
 // worker threads, and opening the listening socket.
 #pragma once
 
+#include "coronet/detail/connection_state.hpp"
 #include "coronet/errc.hpp"
 #include "coronet/server.hpp"
 
@@ -33,6 +34,33 @@ inline bool is_quiet(const std::exception_ptr& e) {
   } catch (...) {
     return false;
   }
+}
+
+// Why a connection ended, from what was seen on its way (connection_state's `seen`
+// flags, its close_reason) and what its handler threw; the first that applies, in the
+// order of close_cause.
+inline close_cause close_cause_of(const connection_state& s, const std::exception_ptr& e) {
+  if (s.refused) return *s.refused;
+  if ((s.seen & connection_state::saw_force_close) != 0) return close_cause::forced_close;
+  if (s.close_reason == errc::shutting_down) return close_cause::server_stop;
+  if (s.close_reason == errc::timed_out) return close_cause::idle_timeout;
+  if ((s.seen & connection_state::saw_bad_input) != 0) return close_cause::bad_input;
+  if (e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::system_error& se) {
+      const auto ec = se.code();
+      if (ec == errc::timed_out) return close_cause::idle_timeout;  // a framed read_timeout
+      if (ec == errc::frame_too_large || ec == errc::truncated_frame) return close_cause::bad_input;
+      if (ec == asio::error::eof) return close_cause::peer_closed;
+      if (is_disconnect(ec)) return close_cause::peer_reset;
+    } catch (...) {
+    }
+    return close_cause::handler_error;
+  }
+  if ((s.seen & connection_state::saw_eof) != 0) return close_cause::peer_closed;
+  if ((s.seen & connection_state::saw_reset) != 0) return close_cause::peer_reset;
+  return close_cause::handler_closed;
 }
 
 // A native socket descriptor in transit between threads; closes it unless released.

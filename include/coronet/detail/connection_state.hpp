@@ -7,7 +7,9 @@
 // code may poll from anywhere.
 #pragma once
 
+#include "coronet/detail/counters.hpp"
 #include "coronet/detail/tls_session.hpp"
+#include "coronet/errc.hpp"
 #include "coronet/proxy_protocol.hpp"
 
 #include <asio/cancellation_signal.hpp>
@@ -17,13 +19,24 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
+
+namespace coronet {
+class connection;
+}
 
 namespace coronet::detail {
 
 class connection_registry;
+struct connection_state;
+
+// The state behind a connection, for the library's own layers (framed<> counts its
+// frames through it). Defined in connection.hpp.
+connection_state* state_of(const connection& c) noexcept;
 
 struct connection_state : std::enable_shared_from_this<connection_state> {
   explicit connection_state(asio::ip::tcp::socket s);  // asks the socket for its peer
@@ -52,6 +65,26 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
   // for the peer's); then the socket is closed.
   void close_gracefully() noexcept;
 
+  // Counting, on the connection's thread; the server's worker counters only for a
+  // server connection. Called from every read and write completion, so kept to adds.
+  void count_read(std::error_code ec, std::size_t n) noexcept {
+    bytes_read += n;
+    if (counters != nullptr) counters->bytes_read.add(n);
+    if (ec) [[unlikely]]
+      note_read_error(ec);
+  }
+  void count_write(std::size_t n) noexcept {
+    bytes_written += n;
+    if (counters != nullptr) counters->bytes_written.add(n);
+  }
+  // `ends_input`: the error ended the stream's input (framed<>), which makes it the
+  // close cause; a JSON message that does not parse leaves the channel usable.
+  void count_decode_error(decode_error e, bool ends_input) noexcept {
+    if (ends_input) seen |= saw_bad_input;
+    if (counters != nullptr) counters->count_decode_error(e);
+  }
+  void note_read_error(std::error_code ec) noexcept;
+
   asio::ip::tcp::socket socket;
   std::uint64_t id;
   asio::ip::tcp::endpoint remote;
@@ -62,6 +95,18 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
   std::unique_ptr<tls_session> tls;
   // Set when a PROXY header was accepted (`remote` is then the header's client).
   std::unique_ptr<proxy_info> proxy;
+
+  // What the server counts: its worker's counters (null for client connections), this
+  // connection's own byte counts, and what was seen on the way that decides its
+  // close_cause (a bit set of the `saw_` flags; `refused` for an opening refused).
+  worker_counters* counters = nullptr;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t bytes_written = 0;
+  enum : std::uint8_t { saw_eof = 1, saw_reset = 2, saw_bad_input = 4, saw_force_close = 8 };
+  std::uint8_t seen = 0;
+  std::optional<close_cause> refused;
+  std::exception_ptr opening_error;  // why it was refused, kept only when on_close is set
+  std::chrono::steady_clock::time_point opened_at{};  // set only when on_close is
 
   std::chrono::steady_clock::duration idle_timeout{0};
   std::chrono::steady_clock::time_point last_activity{};
@@ -103,5 +148,21 @@ class connection_registry {
   connection_state* head_ = nullptr;
   std::size_t size_ = 0;
 };
+
+// The state behind a stream when it is a coronet::connection (for counting); null for
+// any other stream type.
+template <typename Stream>
+connection_state* counted_state_of(const Stream& stream) noexcept {
+  if constexpr (std::is_same_v<Stream, connection>)
+    return state_of(stream);
+  else
+    return nullptr;
+}
+
+inline decode_error decode_error_of(std::error_code ec) noexcept {
+  if (ec == errc::frame_too_large) return decode_error::too_large;
+  if (ec == errc::truncated_frame) return decode_error::truncated;
+  return decode_error::malformed;
+}
 
 }  // namespace coronet::detail

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "coronet/codec.hpp"
+#include "coronet/detail/connection_state.hpp"
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/read_buffer.hpp"
 #include "coronet/detail/scope_exit.hpp"
@@ -48,11 +49,18 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   static constexpr std::size_t keep_output_capacity = std::size_t{256} * 1024;
 
   framed_state(Stream s, Codec c, framed_options o)
-      : stream(std::move(s)), codec(std::move(c)), options(o), wake(stream.get_executor()) {}
+      : stream(std::move(s)), codec(std::move(c)), options(o), wake(stream.get_executor()) {
+    conn = counted_state_of(stream);
+    if (conn != nullptr) counters = conn->counters;
+  }
 
   Stream stream;
   Codec codec;
   framed_options options;
+  // Over a server connection, frames and decode errors are counted in server::stats():
+  // `conn` notes a decode error for the close cause, `counters` is the worker's block.
+  connection_state* conn = nullptr;
+  worker_counters* counters = nullptr;
 
   // Read side.
   read_buffer rbuf;
@@ -95,11 +103,12 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         if (r.status == decode_status::ready) {
           s.consume_next = r.consumed;
           s.frame_started.reset();
+          if (s.counters != nullptr) s.counters->frames_read.add();
           co_return std::optional<frame_type>{std::move(r.frame)};
         }
-        if (r.status == decode_status::fail) throw_error(r.error, "decode");
+        if (r.status == decode_status::fail) s.fail_decode(r.error);
         needed = r.needed;
-        if (needed > s.max_read_buffer()) throw_error(errc::frame_too_large, "decode");
+        if (needed > s.max_read_buffer()) s.fail_decode(errc::frame_too_large);
       }
       if (s.eof) {
         if (s.rbuf.empty()) {
@@ -113,11 +122,12 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
           auto r = s.codec.decode_eof(s.rbuf.data());
           if (r.status == decode_status::ready) {
             s.consume_next = r.consumed;
+            if (s.counters != nullptr) s.counters->frames_read.add();
             co_return std::optional<frame_type>{std::move(r.frame)};
           }
-          if (r.status == decode_status::fail) throw_error(r.error, "decode");
+          if (r.status == decode_status::fail) s.fail_decode(r.error);
         }
-        throw_error(errc::truncated_frame, "decode");
+        s.fail_decode(errc::truncated_frame);
       }
 
       // About to wait for the peer: first send what we owe it. The write loop is inline
@@ -162,6 +172,12 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       if (ec) throw_error(s.close_reason ? s.close_reason : ec, "read");
       s.rbuf.commit(n);
     }
+  }
+
+  // The peer's input cannot be decoded: counted (over a server connection), then thrown.
+  [[noreturn]] void fail_decode(std::error_code ec) {
+    if (conn != nullptr) conn->count_decode_error(decode_error_of(ec), true);
+    throw_error(ec, "decode");
   }
 
   // A read that must finish the frame begun at frame_started within read_timeout.
@@ -210,6 +226,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     const auto before = pending.size();
     codec.encode(frame, pending);
     queued.fetch_add(pending.size() - before, std::memory_order_relaxed);
+    if (counters != nullptr) counters->frames_written.add();
   }
 
   // Same thread: queue unless full or dead; start the writer.
@@ -229,6 +246,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       return;
     }
     pending.append(bytes);
+    if (counters != nullptr) counters->frames_written.add();
     kick();
   }
 
@@ -286,6 +304,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       const std::size_t before = s.pending.size();
       s.codec.encode_header(frame, s.pending);
       s.codec.encode_trailer(frame, trailer);
+      if (s.counters != nullptr) s.counters->frames_written.add();
       std::swap(s.pending, s.inflight);
       const std::size_t total = s.inflight.size() + payload.size() + trailer.size();
       // Everything but the bytes pending before is new to `queued` (the header too).
