@@ -190,7 +190,7 @@ int run_load(const config& cfg, asio::ssl::context* ssl) {
     bytes += s.bytes;
     mismatches += s.mismatches;
     if (!s.error.empty()) {
-      if (errors++ == 0) std::cerr << "coronet-loadgen: connection failed: " << s.error << "\n";
+      if (errors++ == 0) examples::print_error("coronet-loadgen", "connection failed: ", s.error);
     }
   }
   const double secs = cfg.duration;
@@ -292,7 +292,7 @@ int main(int argc, char** argv) {
     if (cfg.use_tls()) ssl = make_tls_context(cfg);
     return cfg.mode == "idle" ? run_idle(cfg, ssl.get()) : run_load(cfg, ssl.get());
   } catch (const std::exception& e) {
-    std::cerr << "coronet-loadgen: " << e.what() << "\n";
+    examples::print_error("coronet-loadgen", e.what());
     return 1;
   }
 }

@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
     try {
       std::rethrow_exception(failure);
     } catch (const std::exception& e) {
-      std::cerr << "chat_client: " << e.what() << "\n";
+      examples::print_error("chat_client", e.what());
       code = 1;
     }
   }

@@ -172,7 +172,8 @@ room_error room::join(member& m, coronet::framed<coronet::line_codec>& frames,
   }
   m.place = (m.mode == mode::json ? json_ : text_).join(frames);
   broadcast(events::joined(name), &m);
-  examples::log("join: ", name, " (connection ", m.id, ")");
+  examples::log_event(examples::level::info, "join", {{"conn", m.id}, {"name", name}},
+                      "join: ", name, " (connection ", m.id, ")");
   return room_error::none;
 }
 
@@ -189,7 +190,8 @@ room_error room::rename(std::uint64_t id, const std::string& from, const std::st
     by_key_.emplace(key(to), std::move(e));
   }
   broadcast(events::renamed(from, to), nullptr);
-  examples::log("rename: ", from, " -> ", to);
+  examples::log_event(examples::level::info, "rename", {{"from", from}, {"to", to}},
+                      "rename: ", from, " -> ", to);
   return room_error::none;
 }
 
@@ -206,8 +208,10 @@ room_error room::whisper(const member& from, const std::string& from_name, const
   if (target.id != from.id) {  // to oneself: one copy, the sender's
     auto to_them = events::whisper(from_name, target.name, text, false);
     if (target.out.try_send(std::string_view{to_them.for_mode(target.mode)}).full()) {
-      examples::log("disconnecting slow receiver (connection ", target.id, "): outbox over ",
-                    options_.max_queued, " bytes");
+      examples::log_event(examples::level::warn, "slow_receiver",
+                          {{"conn", target.id}, {"max_queued", options_.max_queued}},
+                          "disconnecting slow receiver (connection ", target.id, "): outbox over ",
+                          options_.max_queued, " bytes");
       ++slow_;
       target.out.close(coronet::errc::outbox_full);
     }
@@ -228,7 +232,8 @@ void room::leave(member& m, const std::string& name) {
   }
   m.place.leave();
   broadcast(events::left(name), nullptr);
-  examples::log("leave: ", name, " (connection ", m.id, ")");
+  examples::log_event(examples::level::info, "leave", {{"conn", m.id}, {"name", name}},
+                      "leave: ", name, " (connection ", m.id, ")");
 }
 
 void room::broadcast(const rendered& event, const member* except) {

@@ -31,21 +31,23 @@ int main(int argc, char** argv) {
 
   try {
     chat::room room{{.max_queued = max_queue}};
-    coronet::server_options options{
-        .host = host, .port = port, .threads = threads, .on_error = examples::log_connection_error};
+    coronet::server_options options{.host = host, .port = port, .threads = threads};
     serving.apply(options);
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
     const auto ep = server.local_endpoint();
-    examples::log("chat_server", serving.scheme(), " listening on ", ep, " with ",
-                  server.options().threads, " thread(s)");
+    examples::log_event(
+        examples::level::info, "listening",
+        {{"address", ep}, {"tls", serving.tls.enabled()}, {"threads", server.options().threads}},
+        "chat_server", serving.scheme(), " listening on ", ep, " with ", server.options().threads,
+        " thread(s)");
     examples::log("join with:  chat_client --name you --port ", ep.port(), "   or:  nc ",
                   ep.address(), " ", ep.port());
     server.run([&room](coronet::connection c) { return chat::session(std::move(c), &room); });
-    examples::log("chat_server stopped");
+    examples::log_event(examples::level::info, "stopped", {}, "chat_server stopped");
   } catch (const std::exception& e) {
-    examples::log("chat_server: ", e.what());
+    examples::log_event(examples::level::error, "error", {}, "chat_server: ", e.what());
     return 1;
   }
 }

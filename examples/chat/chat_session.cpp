@@ -213,7 +213,9 @@ asio::awaitable<void> session(coronet::connection conn, room* r) {
     co_await coronet::with_timeout(frames.flush(), std::chrono::seconds(1));
   } catch (const std::exception&) {
   }
-  examples::log("connection ", id, " (", peer, ") closed: ", reason);
+  examples::log_event(examples::level::info, "session_end",
+                      {{"conn", id}, {"peer", peer}, {"reason", reason}}, "connection ", id, " (",
+                      peer, ") closed: ", reason);
 }
 
 }  // namespace chat

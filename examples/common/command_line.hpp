@@ -10,6 +10,8 @@
 //   examples::parse(app, argc, argv);                   // exits on --help, errors
 #pragma once
 
+#include "log.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
@@ -27,8 +29,18 @@
 namespace examples {
 
 // --version prints "NAME (coronet VERSION)"; --help shows every option's default;
-// errors start with the program's name.
+// errors start with the program's name. --log-format picks the log lines' format
+// (log.hpp).
 inline void standard_options(CLI::App& app) {
+  app.add_option_function<std::string>(
+         "--log-format",
+         [](const std::string& f) {
+           current_log_format() = f == "json" ? log_format::json : log_format::text;
+         },
+         "log lines as readable text, or one JSON object per line")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text");
   app.set_version_flag("--version", app.get_name() + " (coronet " CORONET_VERSION ")");
   app.option_defaults()->always_capture_default();
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
@@ -79,6 +91,21 @@ inline void parse(CLI::App& app, int argc, char** argv) {
 [[noreturn]] inline void usage_error(const CLI::App& app, const std::string& message) {
   std::cerr << app.get_name() << ": " << message << "\nRun with --help for more information.\n";
   std::exit(2);
+}
+
+// A program's fatal error: "NAME: message" on stderr as always, or with --log-format
+// json one JSON line (event "error").
+template <typename... Parts>
+void print_error(std::string_view program, const Parts&... parts) {
+  if (current_log_format() == log_format::text) {
+    std::ostringstream line;
+    line << program << ": ";
+    (line << ... << parts);
+    line << '\n';
+    std::cerr << line.str();
+    return;
+  }
+  log_event(level::error, "error", {{"program", program}}, parts...);
 }
 
 }  // namespace examples

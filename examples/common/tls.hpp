@@ -32,6 +32,8 @@ namespace examples {
 struct tls_server_flags {
   std::string cert, key, client_ca;
 
+  bool enabled() const noexcept { return !cert.empty(); }
+
   void add(CLI::App& app) {
     auto* c =
         app.add_option("--tls-cert", cert, "TLS: certificate chain (PEM); the port speaks TLS only")
@@ -108,9 +110,11 @@ class reload_on_hangup {
     if (ec) return;
     try {
       context->reload();
-      log("TLS certificate reloaded from ", context->settings().certificate_chain_file);
+      log_event(level::info, "tls_reload", {{"file", context->settings().certificate_chain_file}},
+                "TLS certificate reloaded from ", context->settings().certificate_chain_file);
     } catch (const std::exception& e) {
-      log("TLS certificate not reloaded (still serving the old one): ", e.what());
+      log_event(level::error, "tls_reload_failed", {{"error", e.what()}},
+                "TLS certificate not reloaded (still serving the old one): ", e.what());
     }
     signals_.async_wait([this, context](std::error_code next, int) { on_signal(next, context); });
   }

@@ -119,7 +119,7 @@ int run_load(const std::string& host, std::uint16_t port, const std::string& fra
     all.insert(all.end(), r.latencies_us.begin(), r.latencies_us.end());
     mismatches += r.mismatches;
     if (!r.error.empty()) {
-      std::cerr << "echo_client: connection failed: " << r.error << "\n";
+      examples::print_error("echo_client", "connection failed: ", r.error);
       ++failed;
     }
   }
@@ -144,7 +144,7 @@ asio::awaitable<void> interactive(std::string host, std::uint16_t port) {
     f.write(std::string_view{line});
     auto echo = co_await f.read();
     if (!echo) {
-      std::cerr << "echo_client: server closed the connection\n";
+      examples::print_error("echo_client", "server closed the connection");
       co_return;
     }
     std::cout << *echo << std::endl;
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
     if (count > 0) return run_load(host, port, framing, count, size, connections);
     coronet::sync_wait(interactive(host, port));
   } catch (const std::exception& e) {
-    std::cerr << "echo_client: " << e.what() << "\n";
+    examples::print_error("echo_client", e.what());
     return 1;
   }
   return 0;

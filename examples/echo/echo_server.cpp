@@ -74,21 +74,22 @@ int main(int argc, char** argv) {
     handler = echo_length_prefixed;
 
   try {
-    coronet::server_options options{.host = host,
-                                    .port = port,
-                                    .threads = threads,
-                                    .reuse_port = reuse_port,
-                                    .on_error = examples::log_connection_error};
+    coronet::server_options options{
+        .host = host, .port = port, .threads = threads, .reuse_port = reuse_port};
     serving.apply(options);
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
-    examples::log("echo_server (", framing, serving.scheme(), ") listening on ",
-                  server.local_endpoint());
+    examples::log_event(examples::level::info, "listening",
+                        {{"address", server.local_endpoint()},
+                         {"framing", framing},
+                         {"tls", serving.tls.enabled()}},
+                        "echo_server (", framing, serving.scheme(), ") listening on ",
+                        server.local_endpoint());
     server.run(handler);  // until SIGINT/SIGTERM; then drains and returns
-    examples::log("echo_server stopped");
+    examples::log_event(examples::level::info, "stopped", {}, "echo_server stopped");
   } catch (const std::exception& e) {
-    examples::log("echo_server: ", e.what());
+    examples::log_event(examples::level::error, "error", {}, "echo_server: ", e.what());
     return 1;
   }
 }

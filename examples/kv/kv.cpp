@@ -1,5 +1,7 @@
 #include "kv.hpp"
 
+#include "../common/log.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -16,8 +18,9 @@ void log_output_limit(std::string_view command, std::size_t max_output) {
   std::string name;
   for (char c : command.substr(0, 64))  // the peer chose it: no control characters
     name.push_back(std::isprint(static_cast<unsigned char>(c)) != 0 ? c : '?');
-  std::cerr << "kv: closed a client: the reply to '" << name << "' passed max_output ("
-            << max_output << " bytes)\n";
+  examples::log_event(
+      examples::level::warn, "output_limit", {{"command", name}, {"max_output", max_output}},
+      "kv: closed a client: the reply to '", name, "' passed max_output (", max_output, " bytes)");
 }
 
 bool glob_match(std::string_view p, std::string_view s) noexcept {

@@ -34,12 +34,16 @@ int main(int argc, char** argv) {
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
-    std::cerr << "kv_server" << serving.scheme() << " listening on " << server.local_endpoint()
-              << " (" << threads << (threads == 1 ? " thread)\n" : " threads)\n");
+    examples::log_event(examples::level::info, "listening",
+                        {{"address", server.local_endpoint()},
+                         {"threads", threads},
+                         {"tls", serving.tls.enabled()}},
+                        "kv_server", serving.scheme(), " listening on ", server.local_endpoint(),
+                        " (", threads, threads == 1 ? " thread)" : " threads)");
     server.run([&db, opt](coronet::connection c) { return kv::serve(std::move(c), &db, opt); });
-    std::cerr << "kv_server stopped\n";
+    examples::log_event(examples::level::info, "stopped", {}, "kv_server stopped");
   } catch (const std::exception& e) {
-    std::cerr << "kv_server: " << e.what() << "\n";
+    examples::print_error("kv_server", e.what());
     return 1;
   }
   return 0;

@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     std::cerr << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "rpc_client: " << e.what() << "\n";
+    examples::print_error("rpc_client", e.what());
     return 1;
   }
   if (result) std::cout << result->dump() << "\n";

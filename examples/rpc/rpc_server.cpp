@@ -44,8 +44,12 @@ int main(int argc, char** argv) {
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
-    std::cerr << "rpc_server" << serving.scheme() << " listening on " << server.local_endpoint()
-              << " (" << framing << " framing)\n";
+    examples::log_event(examples::level::info, "listening",
+                        {{"address", server.local_endpoint()},
+                         {"framing", framing},
+                         {"tls", serving.tls.enabled()}},
+                        "rpc_server", serving.scheme(), " listening on ", server.local_endpoint(),
+                        " (", framing, " framing)");
     if (framing == "line") {
       server.run([&rpc](coronet::connection c) { return rpc.serve(std::move(c)); });
     } else {
@@ -56,7 +60,7 @@ int main(int argc, char** argv) {
       });
     }
   } catch (const std::exception& e) {
-    std::cerr << "rpc_server: " << e.what() << "\n";
+    examples::print_error("rpc_server", e.what());
     return 1;
   }
 }
