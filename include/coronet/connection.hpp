@@ -23,6 +23,7 @@
 // remote_endpoint() may be called from anywhere.
 #pragma once
 
+#include "coronet/detail/connection_io.hpp"
 #include "coronet/detail/connection_state.hpp"
 #include "coronet/detail/counted_handler.hpp"
 #include "coronet/detail/result_handler.hpp"
@@ -74,9 +75,10 @@ class connection {
     return asio::async_initiate<const asio::use_awaitable_t<>&,
                                 void(std::exception_ptr, std::size_t)>(
         [this](auto handler, const MutableBufferSequence& b) {
-          this->async_read_some(
-              b, detail::result_handler<detail::result_kind::read, decltype(handler)>{
-                     std::move(handler), "read"});
+          // Started uncounted: result_handler counts it (connection_io.hpp says why).
+          detail::start_read(*state_, b,
+                             detail::result_handler<detail::result_kind::read, decltype(handler)>{
+                                 std::move(handler), "read", state_.get()});
         },
         asio::use_awaitable, buffers);
   }
@@ -153,27 +155,19 @@ class connection {
   // does) rather than destroying it with an operation pending.
   template <typename MutableBufferSequence, typename CompletionToken>
   auto async_read_some(const MutableBufferSequence& buffers, CompletionToken&& token) {
-    state_->touch();
     return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
         [](auto handler, detail::connection_state* s, const MutableBufferSequence& b) {
-          auto counted = detail::count_io<detail::io_direction::read>(std::move(handler), s);
-          if (s->tls == nullptr) [[likely]]
-            s->socket.async_read_some(b, std::move(counted));
-          else
-            detail::async_tls_read_some(*s, b, std::move(counted));
+          detail::start_read(*s, b,
+                             detail::count_io<detail::io_direction::read>(std::move(handler), s));
         },
         token, state_.get(), buffers);
   }
   template <typename ConstBufferSequence, typename CompletionToken>
   auto async_write_some(const ConstBufferSequence& buffers, CompletionToken&& token) {
-    state_->touch();
     return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
         [](auto handler, detail::connection_state* s, const ConstBufferSequence& b) {
-          auto counted = detail::count_io<detail::io_direction::write>(std::move(handler), s);
-          if (s->tls == nullptr) [[likely]]
-            s->socket.async_write_some(b, std::move(counted));
-          else
-            detail::async_tls_write_some(*s, b, std::move(counted));
+          detail::start_write(*s, b,
+                              detail::count_io<detail::io_direction::write>(std::move(handler), s));
         },
         token, state_.get(), buffers);
   }

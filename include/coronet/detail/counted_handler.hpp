@@ -1,10 +1,10 @@
-// The completion handler every connection read and write goes through: it adds the
-// bytes to the connection's counts (and its server worker's, see counters.hpp) and
-// notes an EOF or a reset for the close cause, then calls the handler it wraps.
+// The completion handler of a connection's public async_read_some/async_write_some: it
+// adds the bytes to the connection's counts (and its server worker's, see counters.hpp)
+// and notes an EOF or a reset for the close cause, then calls the handler it wraps.
 //
-// A wrapper rather than counting in each caller: framed<>, json_channel, asio::async_read
-// and the user's own code all reach the socket through connection::async_read_some and
-// async_write_some, so this one place sees every byte. It presents the wrapped handler's
+// User code, asio::async_read and asio::async_write reach the socket this way, so every
+// byte they move is counted. coronet's own read and write paths count in a completion
+// they already have instead (connection_io.hpp). It presents the wrapped handler's
 // executor, allocator and cancellation slot (associated_handler.hpp).
 //
 // The state is held by pointer: a connection's operations need its state (the socket,

@@ -163,7 +163,10 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       if (s.options.read_timeout.count() > 0 && !s.rbuf.empty()) {
         std::tie(ec, n) = co_await s.read_with_deadline(space);
       } else {
-        std::tie(ec, n) = co_await s.stream.async_read_some(space, as_tuple(asio::use_awaitable));
+        // Uncounted, then counted here: no handler layer per read (connection_io.hpp).
+        std::tie(ec, n) =
+            co_await async_read_some_uncounted(s.stream, space, as_tuple(asio::use_awaitable));
+        if (s.conn != nullptr) s.conn->count_read(ec, n);
       }
       if (ec == asio::error::eof) {
         s.eof = true;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "coronet/detail/associated_handler.hpp"
+#include "coronet/detail/connection_state.hpp"
 
 #include <asio/error.hpp>
 
@@ -29,7 +30,8 @@ enum class result_kind {
 };
 
 // Wraps `Handler` (use_awaitable's handler, in practice) for one of the result kinds
-// above. Exceptions carry `what_` as their context ("read", "write").
+// above. Exceptions carry `what_` as their context ("read", "write"). A read is counted
+// on `counted_` when it is set (connection_io.hpp: the read was started uncounted).
 template <result_kind Kind, typename Handler>
 struct result_handler {
   using inner_handler_type = Handler;  // its associations are ours (associated_handler.hpp)
@@ -37,8 +39,12 @@ struct result_handler {
 
   Handler handler_;
   const char* what_;
+  connection_state* counted_ = nullptr;
 
   void operator()(std::error_code ec, std::size_t n) {
+    if constexpr (Kind == result_kind::read) {
+      if (counted_ != nullptr) counted_->count_read(ec, n);
+    }
     std::exception_ptr error;
     if (ec && !(Kind == result_kind::read && ec == asio::error::eof))
       error = std::make_exception_ptr(std::system_error(ec, what_));

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "coronet/detail/associated_handler.hpp"
+#include "coronet/detail/connection_io.hpp"
 
 #include <asio/async_result.hpp>
 #include <asio/buffer.hpp>
@@ -34,10 +35,12 @@ struct write_all_op {
   void operator()(std::error_code ec, std::size_t n) {
     rest_ += n;
     if (!ec && rest_.size() != 0) {
-      stream_.async_write_some(rest_, std::move(*this));
+      async_write_some_uncounted(stream_, rest_, std::move(*this));
       return;
     }
-    std::move(handler_)(ec, total_ - rest_.size());
+    const std::size_t written = total_ - rest_.size();
+    if constexpr (std::is_same_v<Stream, connection>) state_of(stream_)->count_write(written);
+    std::move(handler_)(ec, written);
   }
 };
 
@@ -47,8 +50,10 @@ auto async_write_all(Stream& stream, asio::const_buffer buffer, CompletionToken&
   return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
       [&stream](auto handler, asio::const_buffer b) {
         // An empty buffer completes at once, through the stream (asio posts it).
-        stream.async_write_some(
-            b, write_all_op<Stream, decltype(handler)>{stream, b, b.size(), std::move(handler)});
+        // Uncounted: write_all_op counts the whole write once, when it completes.
+        async_write_some_uncounted(
+            stream, b,
+            write_all_op<Stream, decltype(handler)>{stream, b, b.size(), std::move(handler)});
       },
       token, buffer);
 }
