@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format clang-tidy ccache git
   libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libcli11-dev libssl-dev openssl haproxy
-  redis-tools netcat-openbsd python3 procps nodejs
+  redis-tools netcat-openbsd python3 procps nodejs prometheus curl
 )
 packages+=("$@")  # callers may ask for more (the benchmarks want gnuplot, redis-server)
 

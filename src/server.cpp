@@ -111,7 +111,8 @@ struct server::impl {
   std::optional<asio::steady_timer> drain_timer;  // on worker 0; wakes the shutdown
   tcp::endpoint endpoint;
   std::atomic<std::size_t> count{0};
-  std::chrono::steady_clock::time_point started_at{};
+  // steady_clock ticks at start(); atomic because stats() may read it while start() runs.
+  std::atomic<std::chrono::steady_clock::rep> started_at{0};
   std::vector<detail::address_range> trusted;  // options.trusted_proxies, parsed
   std::atomic<bool> started{false};
   std::atomic<bool> stop_requested{false};
@@ -131,7 +132,7 @@ struct server::impl {
   void start(handler_type h, bool with_signals) {
     if (started.exchange(true)) throw std::logic_error("coronet::server already started");
     handler = std::move(h);
-    started_at = std::chrono::steady_clock::now();
+    started_at = std::chrono::steady_clock::now().time_since_epoch().count();
     ignore_sigpipe();
     if (!bound) bind();
     for (auto& w : workers) {
@@ -517,7 +518,10 @@ struct server::impl {
       out.workers.push_back(w.counters.snapshot());
       out.total += out.workers.back();
     }
-    if (started) out.uptime = std::chrono::steady_clock::now() - started_at;
+    if (const auto at = started_at.load(); at != 0) {
+      out.uptime = std::chrono::steady_clock::now() -
+                   std::chrono::steady_clock::time_point{std::chrono::steady_clock::duration{at}};
+    }
     return out;
   }
 

@@ -6,7 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <asio/experimental/as_tuple.hpp>
+
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -106,6 +111,72 @@ std::string exchange_now(std::uint16_t port, const std::string& bytes) {
   return reply;
 }
 
+// GET `target` from 127.0.0.1:`port` over HTTP/1.1 with Connection: close: the status
+// (0 when there was no HTTP answer) and the body.
+std::pair<int, std::string> try_http_get(std::uint16_t port, const std::string& target) {
+  const std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const auto response = exchange_now(port, request);
+  const auto head_end = response.find("\r\n\r\n");
+  if (head_end == std::string::npos || response.rfind("HTTP/1.1 ", 0) != 0) return {0, response};
+  return {std::atoi(response.c_str() + 9), response.substr(head_end + 4)};
+}
+
+std::string http_get(std::uint16_t port, const std::string& target) {
+  auto [status, body] = try_http_get(port, target);
+  REQUIRE_MESSAGE(status == 200, body);
+  return body;
+}
+
+// The value of one sample line ("name{labels} value") in a Prometheus text scrape.
+std::optional<double> sample(const std::string& scrape, const std::string& series) {
+  for (const auto& line : split_lines(scrape)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
+
+const std::regex metrics_address{R"(metrics on 127\.0\.0\.1:(\d+))"};
+
+// A port that was free a moment ago (for servers that cannot be told to take port 0
+// and report it, such as Prometheus).
+std::uint16_t free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a{io, {asio::ip::make_address("127.0.0.1"), 0}};
+  return a.local_endpoint().port();
+}
+
+// `clients` connections that each echo `rounds` lines through a line-framed echo
+// server, all at once; the bytes they sent.
+asio::awaitable<void> echo_load(std::uint16_t port, int clients, int rounds, std::size_t* sent) {
+  auto ex = co_await asio::this_coro::executor;
+  int finished = 0;
+  asio::steady_timer all_done{ex, std::chrono::steady_clock::time_point::max()};
+  auto one = [](std::uint16_t p, int n, std::size_t* total) -> asio::awaitable<void> {
+    auto c = co_await connect("127.0.0.1", p);
+    for (int i = 0; i < n; ++i) {
+      const std::string line = "message " + std::to_string(i) + "\n";
+      co_await c.write(asio::buffer(line));
+      *total += line.size();
+      CHECK(co_await read_exactly(c, line.size()) == line);
+    }
+  };
+  for (int i = 0; i < clients; ++i) {
+    asio::co_spawn(ex, one(port, rounds, sent), [&](const std::exception_ptr& e) {
+      CHECK_FALSE(e);
+      if (++finished == clients) all_done.cancel();
+    });
+  }
+  auto [ec] = co_await all_done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  (void)ec;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out{path};
+  out << text;
+  REQUIRE(out.good());
+}
+
 }  // namespace
 
 TEST_SUITE("observability") {
@@ -179,6 +250,118 @@ TEST_SUITE("observability") {
     CHECK(lines[0]["level"] == "error");
     CHECK(lines[0]["program"] == "echo_client");
     CHECK(lines[0]["msg"].get<std::string>().find("refused") != std::string::npos);
+  }
+
+  TEST_CASE("--metrics: a scrape taken under load passes promtool and counts what the test did") {
+    program echo{{CLI_ECHO_SERVER_PATH, "--port", "0", "--framing", "line", "--threads", "2",
+                  "--metrics", "127.0.0.1:0"}};
+    const auto mport = echo.process.wait_stderr(metrics_address, 10s);
+    REQUIRE_MESSAGE(mport, echo.process.err_text);
+    const auto metrics_port = static_cast<std::uint16_t>(std::stoi(*mport));
+
+    // Scrape while 20 clients echo: the scrape must be valid mid-flight.
+    std::size_t sent = 0;
+    std::string during;
+    auto load_and_scrape = [&]() -> asio::awaitable<void> {
+      auto ex = co_await asio::this_coro::executor;
+      bool load_done = false;
+      asio::co_spawn(ex, echo_load(echo.port, 20, 200, &sent),
+                     [&](const std::exception_ptr&) { load_done = true; });
+      co_await sleep_for(50ms);  // the load is under way
+      const std::string get = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      during = co_await exchange(metrics_port, get);
+      while (!load_done)
+        co_await sleep_for(10ms);
+    };
+    run(load_and_scrape(), 60s);
+    REQUIRE(during.rfind("HTTP/1.1 200", 0) == 0);
+    const auto body = during.substr(during.find("\r\n\r\n") + 4);
+
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("coronet-promtool-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    write_file((dir / "scrape.txt").string(), body);
+    const auto check = run_to_end(
+        {"/bin/sh", "-c", "promtool check metrics < '" + (dir / "scrape.txt").string() + "'"});
+    std::filesystem::remove_all(dir);
+    CHECK_MESSAGE(check.code == 0, check.out << check.err);
+
+    // After the load: exact figures (the scrape connections are the metrics server's own).
+    const std::size_t expected_bytes = sent;
+    std::string after;
+    for (int i = 0; i < 200; ++i) {
+      after = http_get(metrics_port, "/metrics");
+      const auto closed0 =
+          sample(after, R"(coronet_connections_closed_total{worker="0",reason="peer_closed"})");
+      const auto closed1 =
+          sample(after, R"(coronet_connections_closed_total{worker="1",reason="peer_closed"})");
+      if (closed0 && closed1 && *closed0 + *closed1 == 20) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    const auto accepted = *sample(after, R"(coronet_connections_accepted_total{worker="0"})") +
+                          *sample(after, R"(coronet_connections_accepted_total{worker="1"})");
+    CHECK(accepted == 20);
+    CHECK(*sample(after, R"(coronet_connections_accepted_total{worker="0"})") ==
+          10);  // dealt round robin
+    const auto read = *sample(after, R"(coronet_read_bytes_total{worker="0"})") +
+                      *sample(after, R"(coronet_read_bytes_total{worker="1"})");
+    CHECK(read == static_cast<double>(expected_bytes));
+    const auto frames = *sample(after, R"(coronet_frames_read_total{worker="0"})") +
+                        *sample(after, R"(coronet_frames_read_total{worker="1"})");
+    CHECK(frames == 20 * 200);
+    CHECK(*sample(after, R"(coronet_connections_open{worker="0"})") == 0);
+    CHECK(echo.stop() == 0);
+  }
+
+  TEST_CASE("a real Prometheus server scrapes an example server and its query API has the count") {
+    program kv{{CLI_KV_SERVER_PATH, "--port", "0", "--metrics", "127.0.0.1:0"}};
+    const auto mport = kv.process.wait_stderr(metrics_address, 10s);
+    REQUIRE_MESSAGE(mport, kv.process.err_text);
+
+    // Seven connections, each sending one PING.
+    for (int i = 0; i < 7; ++i)
+      CHECK(exchange_now(kv.port, "PING\r\n") == "+PONG\r\n");
+
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("coronet-prometheus-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "data");
+    write_file((dir / "prometheus.yml").string(),
+               "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+               "scrape_configs:\n  - job_name: kv\n    static_configs:\n"
+               "      - targets: ['127.0.0.1:" +
+                   *mport + "']\n");
+    const auto prom_port = free_port();
+    child_process prometheus{{"/usr/bin/prometheus",
+                              "--config.file=" + (dir / "prometheus.yml").string(),
+                              "--storage.tsdb.path=" + (dir / "data").string(),
+                              "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)}};
+    // Poll the query API until the scraped value arrives (Prometheus starts, then scrapes
+    // every second); bounded.
+    double value = -1;
+    std::string last;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(500ms);
+      int status = 0;
+      try {
+        std::tie(status, last) =
+            try_http_get(prom_port, "/api/v1/query?query=coronet_connections_accepted_total");
+      } catch (const std::exception&) {
+        continue;  // not listening yet
+      }
+      if (status != 200) continue;  // 503 while it starts
+      const auto j = nlohmann::json::parse(last, nullptr, false);
+      if (j.is_discarded() || j["status"] != "success" || j["data"]["result"].empty()) continue;
+      value = std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
+      CHECK(j["data"]["result"][0]["metric"]["worker"] == "0");
+      CHECK(j["data"]["result"][0]["metric"]["job"] == "kv");
+      break;
+    }
+    prometheus.signal(SIGTERM);
+    CHECK(prometheus.wait(20s));
+    std::filesystem::remove_all(dir);
+    CHECK_MESSAGE(value == 7, last << prometheus.err_text.substr(0, 2000));
+    CHECK(kv.stop() == 0);
   }
 }
 

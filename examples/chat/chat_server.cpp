@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
+    auto metrics = serving.serve_metrics(server);
     const auto ep = server.local_endpoint();
     examples::log_event(
         examples::level::info, "listening",

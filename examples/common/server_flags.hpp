@@ -1,7 +1,7 @@
 // What every example server takes besides its own options, added and applied in one
 // place: TLS (tls.hpp: --tls-cert, --tls-key, --tls-client-ca, SIGHUP reload), the
-// PROXY protocol (proxy.hpp: --proxy-protocol, --trusted-proxy) and connection logging
-// (--log-connections; log.hpp).
+// PROXY protocol (proxy.hpp: --proxy-protocol, --trusted-proxy), connection logging
+// (--log-connections; log.hpp) and Prometheus metrics (--metrics HOST:PORT).
 //
 //   examples::server_flags serving;
 //   serving.add(app);
@@ -10,15 +10,22 @@
 //   serving.apply(options);
 //   coronet::server server{options};
 //   examples::reload_on_hangup reload{serving.tls.context()};
+//   auto metrics = serving.serve_metrics(server);   // GET /metrics until destroyed
 #pragma once
 
 #include "log.hpp"
 #include "proxy.hpp"
 #include "tls.hpp"
 
+#include <coronet/metrics_server.hpp>
+#include <coronet/prometheus.hpp>
 #include <coronet/server.hpp>
 
 #include <CLI/CLI.hpp>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
 
 namespace examples {
 
@@ -26,8 +33,13 @@ struct server_flags {
   tls_server_flags tls;
   proxy_flags proxy;
   bool log_connections = false;
+  std::string metrics;  // HOST:PORT, empty: no metrics endpoint
 
   void add(CLI::App& app) {
+    app.add_option("--metrics", metrics,
+                   "serve Prometheus metrics (GET /metrics) on this address, e.g. "
+                   "127.0.0.1:9100 (port 0: any free port)")
+        ->type_name("HOST:PORT");
     tls.add(app);
     proxy.add(app);
     app.add_flag("--log-connections", log_connections,
@@ -49,6 +61,33 @@ struct server_flags {
       log_close(e, all);
     };
     if (log_connections) options.on_open = log_open;
+  }
+
+  // With --metrics: an HTTP endpoint serving `server`'s counters in the Prometheus format,
+  // started now and stopped when the returned object is destroyed (null without
+  // --metrics). Throws std::runtime_error for an address that does not parse or bind.
+  std::unique_ptr<coronet::metrics_server> serve_metrics(const coronet::server& server) const {
+    if (metrics.empty()) return nullptr;
+    const auto colon = metrics.rfind(':');
+    if (colon == std::string::npos || colon + 1 == metrics.size())
+      throw std::runtime_error("--metrics: expected HOST:PORT, got '" + metrics + "'");
+    coronet::metrics_server_options o;
+    o.host = metrics.substr(0, colon);
+    if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
+      o.host = o.host.substr(1, o.host.size() - 2);  // [::1]:9100
+    try {
+      const auto port = std::stoul(metrics.substr(colon + 1));
+      if (port > 65535) throw std::out_of_range("port");
+      o.port = static_cast<std::uint16_t>(port);
+    } catch (const std::logic_error&) {
+      throw std::runtime_error("--metrics: bad port in '" + metrics + "'");
+    }
+    auto endpoint = std::make_unique<coronet::metrics_server>(
+        o, [&server] { return coronet::prometheus_text(server.stats()); });
+    endpoint->start();
+    log_event(level::info, "metrics", {{"address", endpoint->local_endpoint()}}, "metrics on ",
+              endpoint->local_endpoint(), " (GET /metrics)");
+    return endpoint;
   }
 
   // For the "listening on" line.

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
+    auto metrics = serving.serve_metrics(server);
     examples::log_event(examples::level::info, "listening",
                         {{"address", server.local_endpoint()},
                          {"threads", threads},
