@@ -87,7 +87,7 @@ TEST_SUITE("kv") {
         {"CONFIG GET", "-ERR wrong number of arguments for 'config|get' command\r\n"},
         {"CONFIG SET save x", "-ERR unknown subcommand 'SET'. Try CONFIG HELP.\r\n"},
         {"COMMAND DOCS", "*0\r\n"},
-        {"COMMAND COUNT", ":17\r\n"},
+        {"COMMAND COUNT", ":18\r\n"},
         {"FLUSHALL", "+OK\r\n"},
         {"DBSIZE", ":0\r\n"},
         {"FLUSHALL NOW", "-ERR syntax error\r\n"},
@@ -244,6 +244,7 @@ TEST_SUITE("kv") {
         {"command", -1, {"loading", "stale"}, 0, 0, 0},
         {"config", -2, {}, 0, 0, 0},
         {"quit", -1, {"noscript", "loading", "stale", "fast", "no_auth", "allow_busy"}, 0, 0, 0},
+        {"info", -1, {"loading", "stale"}, 0, 0, 0},
     };
     std::string all = "*" + std::to_string(redis.size()) + "\r\n";
     for (const auto& c : redis) {
@@ -268,11 +269,12 @@ TEST_SUITE("kv") {
   TEST_CASE("kv: COMMAND subcommands check arity and COMMAND LIST filters as Redis does") {
     check_exchanges({
         {"COMMAND COUNT x", "-ERR wrong number of arguments for 'command|count' command\r\n"},
-        {"COMMAND COUNT", ":17\r\n"},
+        {"COMMAND COUNT", ":18\r\n"},
         {"COMMAND FOO", "-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n"},
         {"CONFIG GET", "-ERR wrong number of arguments for 'config|get' command\r\n"},
         {"COMMAND LIST FILTERBY PATTERN conf*", "*2\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n"},
-        {"COMMAND LIST FILTERBY ACLCAT DANGEROUS", "*2\r\n$8\r\nflushall\r\n$10\r\nconfig|get\r\n"},
+        {"COMMAND LIST FILTERBY ACLCAT DANGEROUS",
+         "*3\r\n$8\r\nflushall\r\n$10\r\nconfig|get\r\n$4\r\ninfo\r\n"},
         {"COMMAND LIST FILTERBY ACLCAT @dangerous", "*0\r\n"},
         {"COMMAND LIST FILTERBY MODULE x", "*0\r\n"},
         {"COMMAND LIST FILTERBY FOO x", syntax_error},
@@ -281,7 +283,7 @@ TEST_SUITE("kv") {
     });
     kv::store db;
     const auto list = serve_script(db, {"COMMAND LIST\r\n"}).written;
-    CHECK(list.starts_with("*22\r\n$3\r\nget\r\n$3\r\nset\r\n"));  // 17 and 5 subcommands
+    CHECK(list.starts_with("*23\r\n$3\r\nget\r\n$3\r\nset\r\n"));  // 18 and 5 subcommands
   }
 
   TEST_CASE("kv: inline commands split on any whitespace and honour quotes as Redis does") {

@@ -40,7 +40,7 @@ struct command_meta {
 };
 
 // Most frequent first: execute() scans it, comparing lengths before letters.
-inline constexpr std::array<command_meta, 17> command_table{{
+inline constexpr std::array<command_meta, 18> command_table{{
     {"get", 2, "readonly fast", 1, 1, 1, "@read @string @fast", "", "RO access", ""},
     {"set", -3, "write denyoom", 1, 1, 1, "@write @string @slow", "",
      "RW access update variable_flags", "RW and ACCESS due to the optional `GET` argument"},
@@ -70,6 +70,8 @@ inline constexpr std::array<command_meta, 17> command_table{{
     {"config", -2, "", 0, 0, 0, "@slow", "", "", ""},
     {"quit", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@fast @connection", "",
      "", ""},
+    {"info", -1, "loading stale", 0, 0, 0, "@slow @dangerous",
+     "nondeterministic_output request_policy:all_shards response_policy:special", "", ""},
 }};
 
 // The subcommands kv_server implements (Redis has more), after their parent's name.

@@ -7,14 +7,15 @@
 //   kv::serve_framed(&f, &db, opt) the connection loop: read, execute, write; replies to
 //                                  a pipelined burst leave in one write
 //
-// SET lives in set_command.hpp, COMMAND and the command table in command_info.hpp, the
-// output limit in output_limit.hpp.
+// SET lives in set_command.hpp, COMMAND and the command table in command_info.hpp, INFO
+// in info.hpp, the output limit in output_limit.hpp.
 //
 // Templates over the output and the stream so tests can drive them over an in-memory
 // stream and compare bytes; kv.cpp instantiates them for real connections.
 #pragma once
 
 #include "command_info.hpp"
+#include "info.hpp"
 #include "output_limit.hpp"
 #include "set_command.hpp"
 #include "store.hpp"
@@ -215,6 +216,8 @@ struct command_spec {
   std::string_view name;  // the same as command_table's at the same index
   void (*run)(store&, const resp::request&, Out&);
   outcome then = outcome::proceed;
+  // Instead of `run`, for a command that reports on the server around the store (INFO).
+  void (*run_with_info)(store&, const server_info*, const resp::request&, Out&) = nullptr;
 };
 
 // command_table's order (names, arities and the rest are there).
@@ -237,6 +240,7 @@ inline constexpr std::array<command_spec<Out>, command_table.size()> commands{{
     {"command", cmd_command<Out>},
     {"config", cmd_config<Out>},
     {"quit", cmd_quit<Out>, outcome::close},
+    {"info", nullptr, outcome::proceed, cmd_info<Out>},
 }};
 
 template <typename Out>
@@ -249,9 +253,10 @@ constexpr bool commands_match_table() {
 }  // namespace detail
 
 // Runs one command and writes its reply (exactly one RESP value) to `out`. `req` must
-// not be empty.
+// not be empty. `info`: what INFO reports about the server (null: the process's figures
+// only; see info.hpp).
 template <typename Out>
-outcome execute(store& db, const resp::request& req, Out& out) {
+outcome execute(store& db, const resp::request& req, Out& out, const server_info* info = nullptr) {
   static_assert(detail::commands_match_table<Out>());
   const auto name = req.name();
   for (std::size_t i = 0; i < detail::command_table.size(); ++i) {
@@ -262,7 +267,10 @@ outcome execute(store& db, const resp::request& req, Out& out) {
       return outcome::proceed;
     }
     const auto& spec = detail::commands<Out>[i];
-    spec.run(db, req, out);
+    if (spec.run != nullptr)
+      spec.run(db, req, out);
+    else
+      spec.run_with_info(db, info, req, out);
     return spec.then;
   }
   const auto text = detail::unknown_command_message(req);
@@ -292,7 +300,7 @@ asio::awaitable<void> serve_framed(coronet::framed<coronet::resp_codec, Stream>*
     while (auto req = co_await f->read()) {
       if (req->empty()) continue;  // blank line, `*0`: Redis ignores them too
       limited_output out{*f, opt.max_output};
-      const auto then = execute(*db, *req, out);
+      const auto then = execute(*db, *req, out, opt.info);
       if (out.exceeded()) {
         log_output_limit(req->name(), opt.max_output);
         f->close();

@@ -16,6 +16,8 @@
 
 namespace kv {
 
+class server_info;  // info.hpp
+
 struct options {
   // Security: the most reply bytes one client may have queued, the reply being built
   // included. A command whose reply would pass it is not answered: the connection is
@@ -23,6 +25,9 @@ struct options {
   // two of the largest values resp_options::max_bulk lets a client store (as the read
   // side allows max_request, 2 x max_bulk, per connection).
   std::size_t max_output = std::size_t{128} * 1024 * 1024;
+  // What INFO reports about the server (connections, traffic, commands; info.hpp). Null:
+  // only the process's own figures, the server's reading 0. Must outlive the connections.
+  const server_info* info = nullptr;
 };
 
 // Logs (to stderr) that a client was closed for passing max_output while `command` ran.

@@ -30,7 +30,7 @@ store::map_type::iterator store::find_live(shard& s, std::string_view key) {
   auto it = s.map.find(key);
   // Reading the clock only for keys that have a TTL keeps plain GETs cheap.
   if (it != s.map.end() && it->second.expires != never && it->second.expires <= clock::now()) {
-    s.map.erase(it);
+    remove(s, it);
     return s.map.end();
   }
   return it;
@@ -41,9 +41,10 @@ void store::assign(shard& s, std::string_view key, std::string_view value,
   auto it = s.map.find(key);
   if (it == s.map.end()) {
     s.map.emplace(std::string{key}, entry{std::string{value}, expires});
+    if (expires != never) ++s.expiring;
   } else {
     it->second.value.assign(value);  // reuses the old value's capacity
-    it->second.expires = expires;
+    retime(s, it->second, expires);
   }
 }
 
@@ -65,7 +66,7 @@ bool store::erase(std::string_view key) {
   std::lock_guard lock{s.mutex};
   auto it = find_live(s, key);
   if (it == s.map.end()) return false;
-  s.map.erase(it);
+  remove(s, it);
   return true;
 }
 
@@ -104,10 +105,22 @@ std::size_t store::size() {
   return n;
 }
 
+store::key_counts store::counts() {
+  key_counts n;
+  for (auto& s : shards_) {
+    std::lock_guard lock{s.mutex};
+    n.keys += s.map.size();
+    n.expiring += s.expiring;
+  }
+  return n;
+}
+
 void store::clear() {
   multi_lock lock{*this, ~std::uint64_t{0}};
-  for (auto& s : shards_)
+  for (auto& s : shards_) {
     map_type{}.swap(s.map);  // give the memory back, not just the keys
+    s.expiring = 0;
+  }
 }
 
 }  // namespace kv

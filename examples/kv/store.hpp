@@ -82,9 +82,10 @@ class store {
     if (when != condition::always && present != (when == condition::if_present)) return false;
     if (!present) {
       s.map.emplace(std::string{key}, entry{std::string{value}, expires});
+      if (expires != never) ++s.expiring;
     } else {
       it->second.value.assign(value);  // reuses the old value's capacity
-      if (!keep_ttl) it->second.expires = expires;
+      if (!keep_ttl) retime(s, it->second, expires);
     }
     return true;
   }
@@ -134,6 +135,13 @@ class store {
 
   // Keys held, expired ones not yet evicted included.
   std::size_t size();
+  // size() and how many of those keys have a TTL (INFO's Keyspace line), each shard
+  // counted under its lock.
+  struct key_counts {
+    std::size_t keys = 0;
+    std::size_t expiring = 0;
+  };
+  key_counts counts();
   void clear();
 
  private:
@@ -152,6 +160,10 @@ class store {
   struct alignas(64) shard {
     std::mutex mutex;
     map_type map;
+    // Entries of `map` with a deadline, kept by every write that adds, removes or
+    // retimes one (Redis keeps its expires dict the same way), so INFO's count costs a
+    // read per shard rather than a walk over every key.
+    std::size_t expiring = 0;
   };
 
   // Locks the shards in `mask` in ascending order, the one order every caller uses.
@@ -178,6 +190,16 @@ class store {
 
   // The key's entry, or end() if absent; an expired entry is erased on the way.
   static map_type::iterator find_live(shard& s, std::string_view key);
+  // Gives `e` the deadline `expires`, keeping s.expiring right.
+  static void retime(shard& s, entry& e, clock::time_point expires) noexcept {
+    if (e.expires != never) --s.expiring;
+    if (expires != never) ++s.expiring;
+    e.expires = expires;
+  }
+  static void remove(shard& s, map_type::iterator it) noexcept {
+    if (it->second.expires != never) --s.expiring;
+    s.map.erase(it);
+  }
   static void assign(shard& s, std::string_view key, std::string_view value,
                      clock::time_point expires);
 
