@@ -141,8 +141,10 @@ struct server::impl {
     }
     drain_timer.emplace(main_worker().io);
     if (with_signals) {
-      signals.emplace(main_worker().io, SIGINT, SIGTERM);
+      catch_signals();
       wait_for_signal();
+    } else {
+      signals.reset();  // listen() caught them for a run() that did not come
     }
     auto report_failure = [](const std::exception_ptr& e) {
       if (e) default_error_report({0, {}, e});
@@ -192,6 +194,13 @@ struct server::impl {
       }
     }
     bound = true;
+  }
+
+  // From listen() on when run() will handle signals: a SIGTERM that arrives between
+  // listen() and run() (say, right after the program logged its address) is kept for
+  // run() instead of killing the process.
+  void catch_signals() {
+    if (!signals) signals.emplace(main_worker().io, SIGINT, SIGTERM);
   }
 
   void wait_for_signal() {
@@ -299,8 +308,8 @@ struct server::impl {
     // coroutine may be bound to) alive until the coroutine has fully finished.
     auto finished = [this, &w, state](const std::exception_ptr& e) {
       if (e && !state->stopping && !is_quiet(e)) report(*state, e);
+      count_close(w, *state, e);  // first: counted before the peer can see the close
       state->close_gracefully();
-      count_close(w, *state, e);
       // Leave the worker's registry here, on the worker's thread. The state itself may
       // live on in an outbox handle locked by another thread and be destroyed there;
       // the registry is not thread-safe, and the connection is over either way.
@@ -635,6 +644,7 @@ void server::run(handler_type handler) {
 
 void server::listen() {
   if (!impl_->bound) impl_->bind();
+  if (impl_->options.handle_signals && !impl_->started) impl_->catch_signals();
 }
 
 void server::start(handler_type handler) {

@@ -141,7 +141,9 @@ class server {
   ~server();  // stop() and wait()
 
   // Binds and listens now, so local_endpoint() is known before run() or start() (to
-  // log it, say). Optional: run() and start() listen if this was not called. Throws
+  // log it, say). Optional: run() and start() listen if this was not called. With
+  // handle_signals, SIGINT and SIGTERM are caught from here on and handled by run(), so
+  // a signal sent as soon as the address is logged stops the server gracefully. Throws
   // std::system_error if the address cannot be bound.
   void listen();
 

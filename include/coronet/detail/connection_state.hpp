@@ -67,21 +67,21 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
 
   // Counting, on the connection's thread; the server's worker counters only for a
   // server connection. Called from every read and write completion, so kept to adds.
-  void count_read(std::error_code ec, std::size_t n) noexcept {
+  CORONET_ALWAYS_INLINE void count_read(std::error_code ec, std::size_t n) noexcept {
     bytes_read += n;
-    if (counters != nullptr) counters->bytes_read.add(n);
+    counters->bytes_read.add(n);
     if (ec) [[unlikely]]
       note_read_error(ec);
   }
-  void count_write(std::size_t n) noexcept {
+  CORONET_ALWAYS_INLINE void count_write(std::size_t n) noexcept {
     bytes_written += n;
-    if (counters != nullptr) counters->bytes_written.add(n);
+    counters->bytes_written.add(n);
   }
   // `ends_input`: the error ended the stream's input (framed<>), which makes it the
   // close cause; a JSON message that does not parse leaves the channel usable.
   void count_decode_error(decode_error e, bool ends_input) noexcept {
     if (ends_input) seen |= saw_bad_input;
-    if (counters != nullptr) counters->count_decode_error(e);
+    counters->count_decode_error(e);
   }
   void note_read_error(std::error_code ec) noexcept;
 
@@ -96,10 +96,11 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
   // Set when a PROXY header was accepted (`remote` is then the header's client).
   std::unique_ptr<proxy_info> proxy;
 
-  // What the server counts: its worker's counters (null for client connections), this
+  // What the server counts: its worker's counters (unowned_counters() for client
+  // connections), this
   // connection's own byte counts, and what was seen on the way that decides its
   // close_cause (a bit set of the `saw_` flags; `refused` for an opening refused).
-  worker_counters* counters = nullptr;
+  worker_counters* counters = &unowned_counters();
   std::uint64_t bytes_read = 0;
   std::uint64_t bytes_written = 0;
   enum : std::uint8_t { saw_eof = 1, saw_reset = 2, saw_bad_input = 4, saw_force_close = 8 };

@@ -51,14 +51,15 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
   framed_state(Stream s, Codec c, framed_options o)
       : stream(std::move(s)), codec(std::move(c)), options(o), wake(stream.get_executor()) {
     conn = counted_state_of(stream);
-    if (conn != nullptr) counters = conn->counters;
+    counters = conn != nullptr ? conn->counters : &unowned_counters();
   }
 
   Stream stream;
   Codec codec;
   framed_options options;
   // Over a server connection, frames and decode errors are counted in server::stats():
-  // `conn` notes a decode error for the close cause, `counters` is the worker's block.
+  // `conn` notes a decode error for the close cause, `counters` is the worker's block
+  // (unowned_counters() over other streams).
   connection_state* conn = nullptr;
   worker_counters* counters = nullptr;
 
@@ -103,7 +104,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         if (r.status == decode_status::ready) {
           s.consume_next = r.consumed;
           s.frame_started.reset();
-          if (s.counters != nullptr) s.counters->frames_read.add();
+          s.counters->frames_read.add();
           co_return std::optional<frame_type>{std::move(r.frame)};
         }
         if (r.status == decode_status::fail) s.fail_decode(r.error);
@@ -122,7 +123,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
           auto r = s.codec.decode_eof(s.rbuf.data());
           if (r.status == decode_status::ready) {
             s.consume_next = r.consumed;
-            if (s.counters != nullptr) s.counters->frames_read.add();
+            s.counters->frames_read.add();
             co_return std::optional<frame_type>{std::move(r.frame)};
           }
           if (r.status == decode_status::fail) s.fail_decode(r.error);
@@ -229,7 +230,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
     const auto before = pending.size();
     codec.encode(frame, pending);
     queued.fetch_add(pending.size() - before, std::memory_order_relaxed);
-    if (counters != nullptr) counters->frames_written.add();
+    counters->frames_written.add();
   }
 
   // Same thread: queue unless full or dead; start the writer.
@@ -249,7 +250,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       return;
     }
     pending.append(bytes);
-    if (counters != nullptr) counters->frames_written.add();
+    counters->frames_written.add();
     kick();
   }
 
@@ -307,7 +308,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       const std::size_t before = s.pending.size();
       s.codec.encode_header(frame, s.pending);
       s.codec.encode_trailer(frame, trailer);
-      if (s.counters != nullptr) s.counters->frames_written.add();
+      s.counters->frames_written.add();
       std::swap(s.pending, s.inflight);
       const std::size_t total = s.inflight.size() + payload.size() + trailer.size();
       // Everything but the bytes pending before is new to `queued` (the header too).
