@@ -123,9 +123,9 @@ std::pair<int, std::string> try_http_get(std::uint16_t port, const std::string& 
 }
 
 std::string http_get(std::uint16_t port, const std::string& target) {
-  auto [status, body] = try_http_get(port, target);
-  REQUIRE_MESSAGE(status == 200, body);
-  return body;
+  auto answer = try_http_get(port, target);  // no structured binding: clang 14, doctest
+  REQUIRE_MESSAGE(answer.first == 200, answer.second);
+  return answer.second;
 }
 
 // The value of one sample line ("name{labels} value") in a Prometheus text scrape.
