@@ -123,6 +123,7 @@ std::map<std::string, std::string> fields_of(const std::string& text) {
   return fields;
 }
 
+#if defined(CLI_KV_SERVER_PATH)  // the process test's helpers (no examples: not built)
 // What kv_server must have seen so far, counted on the client side.
 struct tally {
   std::uint64_t connections = 0, commands = 0, bytes_in = 0, bytes_out = 0;
@@ -183,6 +184,7 @@ struct cli_reply {
   std::string text;
   tally at;
 };
+#endif
 
 }  // namespace
 

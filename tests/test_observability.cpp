@@ -363,6 +363,42 @@ TEST_SUITE("observability") {
     CHECK_MESSAGE(value == 7, last << prometheus.err_text.substr(0, 2000));
     CHECK(kv.stop() == 0);
   }
+
+  TEST_CASE(
+      "bad requests to --metrics get their status, and the server it reports on keeps serving") {
+    program echo{
+        {CLI_ECHO_SERVER_PATH, "--port", "0", "--framing", "line", "--metrics", "127.0.0.1:0"}};
+    const auto mport = echo.process.wait_stderr(metrics_address, 10s);
+    REQUIRE_MESSAGE(mport, echo.process.err_text);
+    const auto metrics_port = static_cast<std::uint16_t>(std::stoi(*mport));
+    const auto status_of = [](const std::string& response) {
+      return response.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(response.c_str() + 9) : 0;
+    };
+    CHECK(status_of(exchange_now(metrics_port, "POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n")) ==
+          405);
+    CHECK(status_of(exchange_now(metrics_port, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n")) == 404);
+    CHECK(status_of(exchange_now(metrics_port, "hello there\r\n\r\n")) == 400);
+    const std::string huge = "GET /" + std::string(20'000, 'a') + " HTTP/1.1\r\n\r\n";
+    CHECK(status_of(exchange_now(metrics_port, huge)) == 431);
+    // A request head that never ends: the endpoint answers 408 within its request
+    // timeout (5 s in the examples) and closes; meanwhile both servers serve.
+    std::string slow_reply;
+    auto slow_and_serving = [&]() -> asio::awaitable<void> {
+      auto slow = co_await connect("127.0.0.1", metrics_port);
+      const std::string partial = "GET /metrics HTTP/1.1\r\n";
+      co_await slow.write(asio::buffer(partial));
+      CHECK(co_await exchange(echo.port, "still here\n") == "still here\n");
+      const std::string get = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      CHECK((co_await exchange(metrics_port, get)).rfind("HTTP/1.1 200", 0) == 0);
+      slow_reply = co_await read_to_eof(slow);
+    };
+    run(slow_and_serving(), 30s);
+    CHECK(status_of(slow_reply) == 408);
+    CHECK(exchange_now(echo.port, "after all that\n") == "after all that\n");
+    const auto body = http_get(metrics_port, "/metrics");
+    CHECK(*sample(body, R"(coronet_connections_accepted_total{worker="0"})") == 2);
+    CHECK(echo.stop() == 0);
+  }
 }
 
 #endif

@@ -23,12 +23,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <initializer_list>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace examples {
 
@@ -136,7 +136,7 @@ inline void write_line(const std::string& line) {
 
 // Logs `event` with `fields`; the message parts make the text line (and `msg`).
 template <typename... Parts>
-void log_event(level l, std::string_view event, std::initializer_list<log_field> fields,
+void log_event(level l, std::string_view event, const std::vector<log_field>& fields,
                const Parts&... message) {
   std::ostringstream text;
   (text << ... << message);
@@ -182,30 +182,25 @@ inline void log_close(const coronet::close_event& e, bool all) {
                      e.cause == close_cause::server_stop || e.cause == close_cause::peer_reset;
   if (quiet && !all) return;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(e.duration).count();
-  const std::string error = e.error ? coronet::describe(e.error) : std::string{};
   const auto reason = coronet::to_string(e.cause);
-  const level l = quiet ? level::info : level::warn;
-  if (error.empty()) {
-    log_event(l, "close",
-              {{"conn", e.id},
-               {"peer", e.remote},
-               {"reason", reason},
-               {"bytes_in", e.bytes_read},
-               {"bytes_out", e.bytes_written},
-               {"duration_ms", ms}},
-              "connection ", e.id, " (", e.remote, ") closed: ", reason, ", ", e.bytes_read,
-              " bytes in, ", e.bytes_written, " out, ", ms, " ms");
+  std::vector<log_field> fields{{"conn", e.id},
+                                {"peer", e.remote},
+                                {"reason", reason},
+                                {"bytes_in", e.bytes_read},
+                                {"bytes_out", e.bytes_written},
+                                {"duration_ms", ms}};
+  std::ostringstream text;
+  text << "connection " << e.id << " (" << e.remote << ") closed: ";
+  if (e.error) {
+    // The text as servers always logged a failed connection: what went wrong.
+    const auto error = coronet::describe(e.error);
+    fields.emplace_back("error", error);
+    text << error;
   } else {
-    log_event(l, "close",
-              {{"conn", e.id},
-               {"peer", e.remote},
-               {"reason", reason},
-               {"bytes_in", e.bytes_read},
-               {"bytes_out", e.bytes_written},
-               {"duration_ms", ms},
-               {"error", error}},
-              "connection ", e.id, " (", e.remote, ") closed: ", error);
+    text << reason << ", " << e.bytes_read << " bytes in, " << e.bytes_written << " out, " << ms
+         << " ms";
   }
+  log_event(quiet ? level::info : level::warn, "close", fields, text.str());
 }
 
 inline void log_open(const coronet::open_event& e) {
