@@ -4,6 +4,7 @@
 
 #include <coronet/json_channel.hpp>
 #include <coronet/prometheus.hpp>
+#include <coronet/rpc.hpp>
 
 #include <map>
 #include <mutex>
@@ -82,9 +83,35 @@ std::uint64_t sample_value(const std::string& text, const std::string& series) {
   return 0;
 }
 
+asio::awaitable<nlohmann::json> pong(nlohmann::json /*params*/) {
+  co_return "pong";
+}
+
 }  // namespace
 
 TEST_SUITE("stats") {
+  TEST_CASE("the JSON-RPC server counts a request that is not JSON and goes on") {
+    rpc::server r;
+    r.add("ping", pong);
+    running_server s{[&r](connection c) { return r.serve(std::move(c)); }};
+    auto client = [](std::uint16_t port) -> asio::awaitable<void> {
+      auto c = co_await connect("127.0.0.1", port);
+      const std::string lines = "not json\n{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}\n";
+      co_await c.write(asio::buffer(lines));
+      c.shutdown_send();
+      const auto replies = co_await read_to_eof(c);
+      CHECK(replies.find("-32700") != std::string::npos);
+      CHECK(replies.find("\"pong\"") != std::string::npos);
+    };
+    run(client(s.port()));
+    REQUIRE(eventually([&] { return s.server().stats().total.closed() == 1; }));
+    const auto t = s.server().stats().total;
+    CHECK(t.decode_errors_of(decode_error::malformed) == 1);
+    CHECK(t.frames_read == 2);
+    CHECK(t.frames_written == 2);
+    CHECK(t.closed(close_cause::peer_closed) == 1);
+  }
+
   TEST_CASE("stats count accepts, refusals, closes by cause, bytes, frames and decode errors") {
     client_totals totals;
     running_server s{short_lines, {.max_connections = 3, .idle_timeout = 300ms}};

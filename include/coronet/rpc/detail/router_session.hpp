@@ -89,6 +89,10 @@ class router_session : public std::enable_shared_from_this<router_session<Codec,
     auto parsed = parse_frame(text, options());
     if (parsed.kind == parsed_frame::blank) co_return;
     if (parsed.kind == parsed_frame::failed) {
+      // Not JSON: answered in the protocol (-32700), and counted as a decode error over
+      // a server connection (server::stats()); the connection goes on.
+      if (auto* state = coronet::detail::counted_state_of(frames_.stream()))
+        state->count_decode_error(decode_error::malformed, false);
       co_await reply(std::move(parsed.value));
       co_return;
     }
