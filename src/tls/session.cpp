@@ -19,6 +19,7 @@
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include <sys/socket.h>
@@ -29,15 +30,54 @@ namespace {
 using coronet::detail::tls_step;
 using coronet::detail::tls_want;
 
-// What the BIO knows: the descriptor, and the errno of its last failed call.
+// What the BIO knows: the descriptor, the errno of its last failed call, and, while
+// `corked` (during the handshake), the records written but not yet sent.
+//
+// Why corked: OpenSSL writes a handshake flight record by record (ServerHello,
+// EncryptedExtensions, Certificate, CertificateVerify, Finished; then two session
+// tickets), and a BIO that sends each at once makes one send(2) per record. Kept until
+// SSL_do_handshake returns, a flight leaves in one send, as it does through asio::ssl's
+// memory BIO.
 struct socket_link {
   int fd = -1;
   int last_errno = 0;
+  bool corked = false;
+  std::string unsent;
 };
+
+// Sends what was corked: 1 when all of it is gone, 0 when the socket is full (the rest
+// waits for writability), -1 on an error (in last_errno).
+int send_unsent(socket_link& link) {
+  std::size_t sent = 0;
+  int status = 1;
+  while (sent < link.unsent.size()) {
+    const auto n =
+        ::send(link.fd, link.unsent.data() + sent, link.unsent.size() - sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      status = 0;
+    } else {
+      link.last_errno = errno;
+      status = -1;
+    }
+    break;
+  }
+  link.unsent.erase(0, sent);
+  if (link.unsent.empty()) std::string{}.swap(link.unsent);  // idle sessions hold no buffer
+  return status;
+}
 
 int link_write(BIO* bio, const char* data, int size) {
   auto* link = static_cast<socket_link*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
+  if (link->corked) {
+    link->unsent.append(data, static_cast<std::size_t>(size));
+    return size;
+  }
   for (;;) {
     const auto n = ::send(link->fd, data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
     if (n >= 0) return static_cast<int>(n);
@@ -106,9 +146,19 @@ class openssl_session final : public coronet::detail::tls_session {
   ~openssl_session() override { SSL_free(ssl_); }
 
   tls_step handshake() override {
+    // A flight from the last call that the socket could not take yet goes first.
+    if (const auto s = flush_handshake(); s.want != tls_want::nothing || s.error) return s;
     ERR_clear_error();
+    link_.corked = true;
     const int r = SSL_do_handshake(ssl_);
+    link_.corked = false;
     auto step = result(r, 0, true);
+    // What this call wrote (a flight, or the alert of a failure) leaves now, in one send.
+    if (!link_.unsent.empty()) {
+      const auto flushed = flush_handshake();
+      if (step.error) return step;  // the alert was a best effort; the failure stands
+      if (flushed.error || flushed.want == tls_want::write) return flushed;
+    }
     if (r == 1) established_ = true;
     return step;
   }
@@ -164,6 +214,18 @@ class openssl_session final : public coronet::detail::tls_session {
   std::string last_error() const override { return last_error_; }
 
  private:
+  // Sends the corked handshake bytes: nothing left (want nothing), the socket full (want
+  // write: handshake() is called again when it is writable), or the error.
+  tls_step flush_handshake() {
+    if (link_.unsent.empty()) return {};
+    const int status = send_unsent(link_);
+    if (status == 1) return {};
+    if (status == 0) return {tls_want::write, 0, {}};
+    std::error_code ec{std::exchange(link_.last_errno, 0), asio::error::get_system_category()};
+    last_error_ = ec.message();
+    return {tls_want::nothing, 0, ec};
+  }
+
   // Turns an SSL_* return value into a step; on failure, keeps the reason in words.
   tls_step result(int r, std::size_t n, bool in_handshake) {
     if (r == 1) return {tls_want::nothing, n, {}};
