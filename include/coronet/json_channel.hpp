@@ -228,8 +228,7 @@ class json_channel {
     try {
       return parse_message(text, options_.max_depth);
     } catch (const message_error&) {
-      if (auto* s = detail::counted_state_of(frames_.stream()))
-        s->count_decode_error(decode_error::malformed, false);
+      detail::count_decode_error_of(frames_.stream(), decode_error::malformed, false);
       throw;
     }
   }

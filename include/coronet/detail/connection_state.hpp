@@ -160,6 +160,13 @@ connection_state* counted_state_of(const Stream& stream) noexcept {
     return nullptr;
 }
 
+// Counts a decode error of `stream`'s input when the stream is a server connection (see
+// connection_state::count_decode_error); nothing for any other stream.
+template <typename Stream>
+void count_decode_error_of(const Stream& stream, decode_error e, bool ends_input) noexcept {
+  if (auto* s = counted_state_of(stream)) s->count_decode_error(e, ends_input);
+}
+
 inline decode_error decode_error_of(std::error_code ec) noexcept {
   if (ec == errc::frame_too_large) return decode_error::too_large;
   if (ec == errc::truncated_frame) return decode_error::truncated;

@@ -91,8 +91,7 @@ class router_session : public std::enable_shared_from_this<router_session<Codec,
     if (parsed.kind == parsed_frame::failed) {
       // Not JSON: answered in the protocol (-32700), and counted as a decode error over
       // a server connection (server::stats()); the connection goes on.
-      if (auto* state = coronet::detail::counted_state_of(frames_.stream()))
-        state->count_decode_error(decode_error::malformed, false);
+      coronet::detail::count_decode_error_of(frames_.stream(), decode_error::malformed, false);
       co_await reply(std::move(parsed.value));
       co_return;
     }
