@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format clang-tidy ccache git
   libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libcli11-dev libssl-dev openssl haproxy
-  redis-tools netcat-openbsd python3 procps nodejs prometheus curl
+  redis-server redis-tools netcat-openbsd python3 procps nodejs prometheus curl
 )
-packages+=("$@")  # callers may ask for more (the benchmarks want gnuplot, redis-server)
+packages+=("$@")  # callers may ask for more (the benchmarks want gnuplot)
 
 missing=()
 for p in "${packages[@]}"; do
