@@ -1,6 +1,7 @@
 #include "chat_room.hpp"
 
 #include "../common/log.hpp"
+#include "cluster.hpp"
 
 #include <asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,10 @@ rendered error(std::string_view code, std::string_view message) {
   return {dump({{"type", "error"}, {"code", code}, {"message", message}}),
           "! " + printable(code) + ": " + printable(message)};
 }
+rendered system(std::string_view event, std::string_view message) {
+  return {dump({{"type", "system"}, {"event", event}, {"message", message}}),
+          "* " + printable(message)};
+}
 
 std::string text_of(const std::string& json_event, const std::string& me) {
   const json e = json::parse(json_event, nullptr, false);
@@ -91,6 +96,7 @@ std::string text_of(const std::string& json_event, const std::string& me) {
   if (type == "renamed") return renamed(str("from"), str("to")).text;
   if (type == "users") return users(list("users")).text;
   if (type == "error") return error(str("code"), str("message")).text;
+  if (type == "system") return system(str("event"), str("message")).text;
   return printable(json_event);
 }
 
@@ -151,7 +157,7 @@ std::vector<std::string> room::users_locked() const {
   std::vector<std::string> names;
   names.reserve(by_key_.size());
   for (const auto& [k, e] : by_key_)
-    names.push_back(e.name);
+    if (!e.renaming) names.push_back(e.name);
   // Sorted case-insensitively, which is the order of the keys.
   return names;
 }
@@ -161,79 +167,215 @@ std::vector<std::string> room::users() const {
   return users_locked();
 }
 
-room_error room::join(member& m, coronet::framed<coronet::line_codec>& frames,
-                      const std::string& name, std::vector<std::string>* users) {
-  if (!valid_name(name)) return room_error::invalid_name;
+asio::awaitable<room_error> room::join(member* m, coronet::framed<coronet::line_codec>* frames,
+                                       std::string name, std::vector<std::string>* users) {
+  if (!valid_name(name)) co_return room_error::invalid_name;
+  const auto k = key(name);
   {
     std::lock_guard lock{mutex_};
-    auto [it, inserted] = by_key_.try_emplace(key(name), entry{m.id, name, m.mode, m.out});
-    if (!inserted) return room_error::name_taken;
+    auto [it, inserted] = by_key_.try_emplace(k, entry{m->id, name, m->mode, m->out});
+    if (!inserted) co_return room_error::name_taken;
     *users = users_locked();
   }
-  m.place = (m.mode == mode::json ? json_ : text_).join(frames);
-  broadcast(events::joined(name), &m);
-  examples::log_event(examples::level::info, "join", {{"conn", m.id}, {"name", name}},
-                      "join: ", name, " (connection ", m.id, ")");
-  return room_error::none;
+  if (cluster_ != nullptr && cluster_->whole()) {
+    // Held here first, so that nobody on this instance takes it meanwhile; then the
+    // cluster-wide registry decides.
+    std::optional<std::vector<std::string>> everyone;
+    bool answered = false;
+    try {
+      everyone = co_await cluster_->join(name, events::joined(name).json);
+      answered = true;
+    } catch (const std::system_error&) {
+      // Split under us: this instance alone decides, as while split.
+    }
+    if (answered && !everyone) {
+      std::lock_guard lock{mutex_};
+      auto it = by_key_.find(k);
+      if (it != by_key_.end() && it->second.id == m->id) by_key_.erase(it);
+      co_return room_error::name_taken;
+    }
+    if (everyone) *users = std::move(*everyone);
+  }
+  m->place = (m->mode == mode::json ? json_ : text_).join(*frames);
+  broadcast(events::joined(name), m);
+  examples::log_event(examples::level::info, "join", {{"conn", m->id}, {"name", name}},
+                      "join: ", name, " (connection ", m->id, ")");
+  co_return room_error::none;
 }
 
-room_error room::rename(std::uint64_t id, const std::string& from, const std::string& to) {
-  if (!valid_name(to)) return room_error::invalid_name;
+asio::awaitable<room_error> room::rename(std::uint64_t id, std::string from, std::string to) {
+  if (!valid_name(to)) co_return room_error::invalid_name;
+  const auto old_key = key(from);
+  const auto new_key = key(to);
+  const bool same_key = old_key == new_key;
   {
     std::lock_guard lock{mutex_};
-    auto old = by_key_.find(key(from));
-    if (old == by_key_.end() || old->second.id != id) return room_error::not_joined;
-    if (key(from) != key(to) && by_key_.count(key(to)) != 0) return room_error::name_taken;
-    entry e = old->second;
-    e.name = to;
-    by_key_.erase(old);
-    by_key_.emplace(key(to), std::move(e));
+    auto old = by_key_.find(old_key);
+    if (old == by_key_.end() || old->second.id != id) co_return room_error::not_joined;
+    if (!same_key) {
+      entry held = old->second;
+      held.name = to;
+      held.renaming = true;
+      if (!by_key_.emplace(new_key, std::move(held)).second) co_return room_error::name_taken;
+    }
+  }
+  const auto release_new = [&] {
+    std::lock_guard lock{mutex_};
+    auto it = by_key_.find(new_key);
+    if (it != by_key_.end() && it->second.id == id && it->second.renaming) by_key_.erase(it);
+  };
+  if (cluster_ != nullptr && cluster_->whole()) {
+    bool taken = false;
+    try {
+      taken = !co_await cluster_->rename(from, to, events::renamed(from, to).json);
+    } catch (const std::system_error&) {
+      // Split under us: this instance alone decides.
+    }
+    if (taken) {
+      if (!same_key) release_new();
+      co_return room_error::name_taken;
+    }
+  }
+  {
+    std::lock_guard lock{mutex_};
+    auto old = by_key_.find(old_key);
+    if (old != by_key_.end() && old->second.id == id) {
+      if (same_key) {
+        old->second.name = to;
+      } else {
+        by_key_.erase(old);
+      }
+    }
+    auto now = by_key_.find(new_key);
+    if (now != by_key_.end() && now->second.id == id) now->second.renaming = false;
   }
   broadcast(events::renamed(from, to), nullptr);
   examples::log_event(examples::level::info, "rename", {{"from", from}, {"to", to}},
                       "rename: ", from, " -> ", to);
-  return room_error::none;
+  co_return room_error::none;
 }
 
-room_error room::whisper(const member& from, const std::string& from_name, const std::string& to,
-                         std::string_view text) {
-  entry target;
+asio::awaitable<room_error> room::whisper(const member* from, std::string from_name,
+                                          std::string to, std::string text) {
+  std::optional<entry> target;
   {
     std::lock_guard lock{mutex_};
     auto it = by_key_.find(key(to));
-    if (it == by_key_.end()) return room_error::no_such_user;
-    target = it->second;
+    if (it != by_key_.end()) target = it->second;
   }
-  auto to_me = events::whisper(from_name, target.name, text, true);
-  if (target.id != from.id) {  // to oneself: one copy, the sender's
-    auto to_them = events::whisper(from_name, target.name, text, false);
-    if (target.out.try_send(std::string_view{to_them.for_mode(target.mode)}).full()) {
-      examples::log_event(examples::level::warn, "slow_receiver",
-                          {{"conn", target.id}, {"max_queued", options_.max_queued}},
-                          "disconnecting slow receiver (connection ", target.id, "): outbox over ",
-                          options_.max_queued, " bytes");
-      ++slow_;
-      target.out.close(coronet::errc::outbox_full);
+  if (!target) {
+    // Not here: perhaps on another instance.
+    std::optional<located> where;
+    if (cluster_ != nullptr && cluster_->whole()) {
+      try {
+        where = co_await cluster_->locate(to);
+      } catch (const std::system_error&) {
+        // Split: only this instance's members can be reached.
+      }
     }
+    if (!where || where->node == cluster_->node()) co_return room_error::no_such_user;
+    cluster_->whisper(where->node, where->name,
+                      events::whisper(from_name, where->name, text, false).json);
+    const auto to_me = events::whisper(from_name, where->name, text, true);
+    from->out.try_send(std::string_view{to_me.for_mode(from->mode)});
+    co_return room_error::none;
   }
-  from.out.try_send(std::string_view{to_me.for_mode(from.mode)});
-  return room_error::none;
+  auto to_me = events::whisper(from_name, target->name, text, true);
+  if (target->id != from->id) {  // to oneself: one copy, the sender's
+    auto to_them = events::whisper(from_name, target->name, text, false);
+    send_or_drop(*target, to_them.for_mode(target->mode));
+  }
+  from->out.try_send(std::string_view{to_me.for_mode(from->mode)});
+  co_return room_error::none;
+}
+
+void room::send_or_drop(const entry& target, const std::string& line) {
+  if (target.out.try_send(std::string_view{line}).full()) {
+    examples::log_event(examples::level::warn, "slow_receiver",
+                        {{"conn", target.id}, {"max_queued", options_.max_queued}},
+                        "disconnecting slow receiver (connection ", target.id, "): outbox over ",
+                        options_.max_queued, " bytes");
+    ++slow_;
+    target.out.close(coronet::errc::outbox_full);
+  }
 }
 
 void room::say(const std::string& from, std::string_view text) {
-  broadcast(events::message(from, text), nullptr);
+  auto event = events::message(from, text);
+  broadcast(event, nullptr);
+  if (cluster_ != nullptr) cluster_->say(std::move(event.json));
 }
 
 void room::leave(member& m, const std::string& name) {
+  bool was_here = false;
   {
     std::lock_guard lock{mutex_};
     auto it = by_key_.find(key(name));
-    if (it != by_key_.end() && it->second.id == m.id) by_key_.erase(it);
+    if (it != by_key_.end() && it->second.id == m.id) {
+      by_key_.erase(it);
+      was_here = true;
+    }
   }
   m.place.leave();
-  broadcast(events::left(name), nullptr);
+  auto event = events::left(name);
+  broadcast(event, nullptr);
+  if (cluster_ != nullptr && was_here) cluster_->leave(name, std::move(event.json));
   examples::log_event(examples::level::info, "leave", {{"conn", m.id}, {"name", name}},
                       "leave: ", name, " (connection ", m.id, ")");
+}
+
+asio::awaitable<std::vector<std::string>> room::everyone() const {
+  if (cluster_ != nullptr && cluster_->whole()) {
+    std::optional<std::vector<std::string>> all;
+    try {
+      all = co_await cluster_->users();
+    } catch (const std::system_error&) {
+      // Split: this instance's members are who can be reached.
+    }
+    if (all) co_return std::move(*all);
+  }
+  co_return users();
+}
+
+void room::deliver(const std::string& event_json) {
+  broadcast(rendered{event_json, events::text_of(event_json, {})}, nullptr);
+}
+
+void room::deliver_whisper(const std::string& k, const std::string& event_json) {
+  std::optional<entry> target;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = by_key_.find(k);
+    if (it != by_key_.end()) target = it->second;
+  }
+  if (!target) return;  // gone meanwhile: nothing is written to a member who left
+  send_or_drop(*target, target->mode == mode::json ? event_json
+                                                   : events::text_of(event_json, {}));
+}
+
+void room::notify(const rendered& event) { broadcast(event, nullptr); }
+
+std::vector<std::pair<std::string, std::string>> room::registered() const {
+  std::lock_guard lock{mutex_};
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(by_key_.size());
+  for (const auto& [k, e] : by_key_)
+    out.emplace_back(k, e.name);
+  return out;
+}
+
+std::optional<coronet::outbox<coronet::line_codec>> room::evict(const std::string& k,
+                                                                const rendered& why) {
+  std::optional<entry> gone;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = by_key_.find(k);
+    if (it == by_key_.end()) return std::nullopt;
+    gone = std::move(it->second);
+    by_key_.erase(it);
+  }
+  gone->out.try_send(std::string_view{why.for_mode(gone->mode)});
+  return gone->out;
 }
 
 void room::broadcast(const rendered& event, const member* except) {

@@ -6,6 +6,10 @@
 // form. The name registry, touched on join, rename, leave, who and whisper only, sits
 // behind one mutex.
 //
+// Across instances (chat_server --redis): attach a chat::cluster (cluster.hpp). The
+// room then also registers names in Redis, publishes its members' events and delivers
+// the other instances' events to its members; without one it is this process alone.
+//
 // Slow receivers: delivery uses the member's bounded outbox. A receiver whose queue is
 // over its high-water mark is closed (the group's overflow::close(); its session logs
 // errc::outbox_full as the reason); nobody else waits.
@@ -17,12 +21,15 @@
 #include <coronet/line_codec.hpp>
 #include <coronet/outbox.hpp>
 
+#include <asio/awaitable.hpp>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -56,6 +63,8 @@ rendered whisper(const std::string& from, const std::string& to, std::string_vie
 rendered renamed(const std::string& from, const std::string& to);
 rendered users(const std::vector<std::string>& names);
 rendered error(std::string_view code, std::string_view message);
+// About the room itself: "split" (other servers out of reach) and "rejoined".
+rendered system(std::string_view event, std::string_view message);
 
 // The text form of a JSON event received from the server (what chat_client prints).
 // `me` picks the sender's form of a whisper. Unknown events print as their JSON.
@@ -74,11 +83,17 @@ std::string printable(std::string_view s);
 enum class room_error { none, invalid_name, name_taken, not_joined, no_such_user };
 std::string_view code(room_error e) noexcept;
 
+class cluster;
+
 class room {
  public:
   explicit room(options o = {}) : options_(o) {}
 
   const options& settings() const noexcept { return options_; }
+
+  // Share the room with other instances through `c` (null: this instance alone). Set
+  // before serving.
+  void attach(cluster* c) noexcept { cluster_ = c; }
 
   using group = coronet::broadcast_group<coronet::line_codec>;
 
@@ -89,16 +104,37 @@ class room {
     group::membership place;  // in the group of its mode, once joined
   };
 
-  // Called on the member's own thread (its session), with its connection's frames.
-  room_error join(member& m, coronet::framed<coronet::line_codec>& frames, const std::string& name,
-                  std::vector<std::string>* users);
-  room_error rename(std::uint64_t id, const std::string& from, const std::string& to);
+  // Called on the member's own thread (its session), with its connection's frames;
+  // `m`, `frames` and `users` must outlive the call. With a cluster attached, join,
+  // rename, whisper and everyone() ask Redis; while the room is split they act on this
+  // instance's members alone.
+  asio::awaitable<room_error> join(member* m, coronet::framed<coronet::line_codec>* frames,
+                                   std::string name, std::vector<std::string>* users);
+  asio::awaitable<room_error> rename(std::uint64_t id, std::string from, std::string to);
   // To oneself: one copy (the sender's form).
-  room_error whisper(const member& from, const std::string& from_name, const std::string& to,
-                     std::string_view text);
+  asio::awaitable<room_error> whisper(const member* from, std::string from_name, std::string to,
+                                      std::string text);
   void say(const std::string& from, std::string_view text);
   void leave(member& m, const std::string& name);
+  // This instance's members.
   std::vector<std::string> users() const;
+  // Every member of the room, on every instance (this instance's while split).
+  asio::awaitable<std::vector<std::string>> everyone() const;
+
+  // ---- for the cluster (on its thread) --------------------------------------------
+  // Another instance's event, as its JSON, to every member here.
+  void deliver(const std::string& event_json);
+  // Another instance's whisper to the member here called `key` (lower-cased), if any.
+  void deliver_whisper(const std::string& key, const std::string& event_json);
+  // An event about the room to every member here.
+  void notify(const rendered& event);
+  // Every member here: (lower-cased name, name).
+  std::vector<std::pair<std::string, std::string>> registered() const;
+  // The member here called `key` lost its name to another instance (while the room was
+  // split): tell it why and drop it from the room. Returns its outbox, for the caller to
+  // close once the message has had time to leave (closing drops what is queued).
+  std::optional<coronet::outbox<coronet::line_codec>> evict(const std::string& key,
+                                                            const rendered& why);
 
   std::size_t disconnected_slow() const noexcept {
     return slow_.load() + json_.closed_slow() + text_.closed_slow();
@@ -110,8 +146,11 @@ class room {
     std::string name;  // as the user spelled it
     chat::mode mode;
     coronet::outbox<coronet::line_codec> out;
+    bool renaming = false;  // the new name of a rename in progress: held, not listed yet
   };
 
+  // A whisper to one member; a member too slow to take it is dropped.
+  void send_or_drop(const entry& target, const std::string& line);
   // To every member but `except` (no one when null).
   void broadcast(const rendered& event, const member* except);
   static std::string key(std::string_view name);
@@ -123,6 +162,7 @@ class room {
   group json_;
   group text_;
   std::atomic<std::size_t> slow_{0};  // whisper targets dropped as too slow
+  cluster* cluster_ = nullptr;
 };
 
 // Serves one connection: the chat protocol in JSON or text mode (the first line

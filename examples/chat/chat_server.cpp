@@ -2,10 +2,12 @@
 //
 //   chat_server                          # 127.0.0.1:7777
 //   chat_client --name alice             # JSON client, or:  nc 127.0.0.1 7777
+//   chat_server --port 7001 --redis 127.0.0.1:6379   # one room across instances
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
 #include "../common/server_flags.hpp"
 #include "chat_room.hpp"
+#include "cluster.hpp"
 
 #include <coronet/server.hpp>
 
@@ -25,6 +27,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-queue", max_queue, "bytes queued for one receiver before it is dropped")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  std::string redis;
+  std::string node;
+  app.add_option("--redis", redis,
+                 "share the room with every chat_server using this Redis "
+                 "(docs/scale-out.md)")
+      ->type_name("HOST:PORT");
+  app.add_option("--node", node,
+                 "this server's name in the cluster, unique among them (default: the "
+                 "address it listens on)")
+      ->type_name("NAME");
   examples::server_flags serving;  // --tls-*, --proxy-protocol, --trusted-proxy
   serving.add(app);
   examples::parse(app, argc, argv);
@@ -38,6 +50,21 @@ int main(int argc, char** argv) {
     server.listen();
     auto metrics = serving.serve_metrics(server);
     const auto ep = server.local_endpoint();
+    std::unique_ptr<chat::cluster> cluster;
+    if (!redis.empty()) {
+      const auto where = examples::parse_host_port(redis, "--redis");
+      chat::cluster_options c;
+      c.host = where.host;
+      c.port = where.port;
+      c.node = node.empty() ? ep.address().to_string() + ":" + std::to_string(ep.port()) : node;
+      cluster = std::make_unique<chat::cluster>(c, &room);
+      cluster->start();  // throws when Redis cannot be reached: a clear message, exit 1
+      room.attach(cluster.get());
+      examples::log_event(examples::level::info, "cluster",
+                          {{"redis", redis}, {"node", cluster->node()}},
+                          "chat_server joined the room at Redis ", redis, " as node ",
+                          cluster->node());
+    }
     examples::log_event(
         examples::level::info, "listening",
         {{"address", ep}, {"tls", serving.tls.enabled()}, {"threads", server.options().threads}},
@@ -46,6 +73,8 @@ int main(int argc, char** argv) {
     examples::log("join with:  chat_client --name you --port ", ep.port(), "   or:  nc ",
                   ep.address(), " ", ep.port());
     server.run([&room](coronet::connection c) { return chat::session(std::move(c), &room); });
+    // Every session has left (and told the cluster); now this server leaves it too.
+    if (cluster) cluster->stop();
     examples::log_event(examples::level::info, "stopped", {}, "chat_server stopped");
   } catch (const std::exception& e) {
     examples::log_event(examples::level::error, "error", {}, "chat_server: ", e.what());

@@ -14,6 +14,13 @@ namespace {
 
 using nlohmann::json;
 
+// A command that may have to ask the cluster, so the session awaits it.
+struct command {
+  enum kind { join, who, whisper, nick } what;
+  std::string name;  // join, nick: the name; whisper: to whom
+  std::string text;  // whisper
+};
+
 class session_state {
  public:
   session_state(room* r, coronet::framed<coronet::line_codec>* f, std::uint64_t id)
@@ -40,78 +47,112 @@ class session_state {
   void fail(std::string_view code, std::string_view message) {
     reply(events::error(code, message));
   }
+  std::optional<command> failed(std::string_view code, std::string_view message) {
+    fail(code, message);
+    return std::nullopt;
+  }
 
   // ---- JSON mode ----------------------------------------------------------------
 
-  void handle_json(std::string_view line) {
+  // Says are handled here and now; the commands that may ask the cluster (join, who,
+  // whisper, nick) are returned for handle() to await.
+  std::optional<command> handle_json(std::string_view line) {
     json msg;
     try {
       msg = coronet::parse_message(line, 16);
     } catch (const coronet::message_error& e) {
-      return fail("bad_message", e.what());
+      return failed("bad_message", e.what());
     }
-    if (!msg.is_object()) return fail("bad_message", "expected a JSON object");
+    if (!msg.is_object()) return failed("bad_message", "expected a JSON object");
     auto type = msg.find("type");
-    if (type == msg.end() || !type->is_string()) return fail("bad_message", "missing \"type\"");
+    if (type == msg.end() || !type->is_string()) return failed("bad_message", "missing \"type\"");
     const auto& t = type->get_ref<const std::string&>();
 
     if (t == "join") {
       auto n = string_field(msg, "name");
-      if (!n) return fail("bad_message", "join needs a string \"name\"");
-      return join(*n);
+      if (!n) return failed("bad_message", "join needs a string \"name\"");
+      return command{command::join, std::move(*n), {}};
     }
     if (t != "say" && t != "whisper" && t != "who" && t != "nick" && t != "leave")
-      return fail("unknown_type", "unknown message type \"" + t + "\"");
-    if (!joined()) return fail("not_joined", "join first");
+      return failed("unknown_type", "unknown message type \"" + t + "\"");
+    if (!joined()) return failed("not_joined", "join first");
 
     if (t == "say") {
       auto text = string_field(msg, "text");
-      if (!text) return fail("bad_message", "say needs a string \"text\"");
-      return say(*text);
+      if (!text) return failed("bad_message", "say needs a string \"text\"");
+      say(*text);
+      return std::nullopt;
     }
     if (t == "whisper") {
       auto to = string_field(msg, "to");
       auto text = string_field(msg, "text");
-      if (!to || !text) return fail("bad_message", "whisper needs strings \"to\" and \"text\"");
-      return whisper(*to, *text);
+      if (!to || !text) return failed("bad_message", "whisper needs strings \"to\" and \"text\"");
+      return command{command::whisper, std::move(*to), std::move(*text)};
     }
-    if (t == "who") return reply(events::users(room_->users()));
+    if (t == "who") return command{command::who, {}, {}};
     if (t == "nick") {
       auto n = string_field(msg, "name");
-      if (!n) return fail("bad_message", "nick needs a string \"name\"");
-      return nick(*n);
+      if (!n) return failed("bad_message", "nick needs a string \"name\"");
+      return command{command::nick, std::move(*n), {}};
     }
     leave();
+    return std::nullopt;
   }
 
   // ---- text mode ----------------------------------------------------------------
 
-  void handle_text(std::string_view line) {
-    if (!joined()) return join(std::string{line});
-    if (line.empty()) return;
-    if (line.front() != '/') return say(std::string{line});
+  std::optional<command> handle_text(std::string_view line) {
+    if (!joined()) return command{command::join, std::string{line}, {}};
+    if (line.empty()) return std::nullopt;
+    if (line.front() != '/') {
+      say(std::string{line});
+      return std::nullopt;
+    }
     auto [cmd, rest] = split(line.substr(1));
-    if (cmd == "who") return reply(events::users(room_->users()));
-    if (cmd == "quit") return leave();
-    if (cmd == "nick") return nick(std::string{rest});
+    if (cmd == "who") return command{command::who, {}, {}};
+    if (cmd == "quit") {
+      leave();
+      return std::nullopt;
+    }
+    if (cmd == "nick") return command{command::nick, std::string{rest}, {}};
     if (cmd == "msg") {
       auto [to, text] = split(rest);
-      if (to.empty() || text.empty()) return fail("bad_message", "usage: /msg NAME TEXT");
-      return whisper(std::string{to}, std::string{text});
+      if (to.empty() || text.empty()) return failed("bad_message", "usage: /msg NAME TEXT");
+      return command{command::whisper, std::string{to}, std::string{text}};
     }
-    fail("unknown_type",
-         "unknown command /" + std::string{cmd} + " (try /who, /msg, /nick, /quit)");
+    return failed("unknown_type",
+                  "unknown command /" + std::string{cmd} + " (try /who, /msg, /nick, /quit)");
+  }
+
+  asio::awaitable<void> run(command c) {
+    switch (c.what) {
+      case command::join:
+        co_await join(std::move(c.name));
+        break;
+      case command::who: {
+        const auto everyone = co_await room_->everyone();
+        reply(events::users(everyone));
+        break;
+      }
+      case command::whisper:
+        co_await whisper(std::move(c.name), std::move(c.text));
+        break;
+      case command::nick:
+        co_await nick(std::move(c.name));
+        break;
+    }
   }
 
   // ---- shared -------------------------------------------------------------------
 
-  void join(const std::string& name) {
-    if (joined()) return fail("already_joined", "already joined as " + name_);
+  asio::awaitable<void> join(std::string name) {
+    if (joined()) co_return fail("already_joined", "already joined as " + name_);
     std::vector<std::string> users;
-    const auto error = room_->join(self_, *frames_, name, &users);
+    const auto error = co_await room_->join(&self_, frames_, name, &users);
     if (error == room_error::invalid_name)
-      return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
-    if (error == room_error::name_taken) return fail(code(error), "the name " + name + " is taken");
+      co_return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
+    if (error == room_error::name_taken)
+      co_return fail(code(error), "the name " + name + " is taken");
     name_ = name;
     reply(events::welcome(name_, users));
   }
@@ -121,17 +162,20 @@ class session_state {
     room_->say(name_, text);
   }
 
-  void whisper(const std::string& to, const std::string& text) {
-    if (text.size() > room_->settings().max_text) return fail("too_large", "text over the limit");
-    if (room_->whisper(self_, name_, to, text) == room_error::no_such_user)
+  asio::awaitable<void> whisper(std::string to, std::string text) {
+    if (text.size() > room_->settings().max_text)
+      co_return fail("too_large", "text over the limit");
+    const auto error = co_await room_->whisper(&self_, name_, to, std::move(text));
+    if (error == room_error::no_such_user)
       fail(code(room_error::no_such_user), "nobody here is called " + to);
   }
 
-  void nick(const std::string& to) {
-    const auto error = room_->rename(self_.id, name_, to);
+  asio::awaitable<void> nick(std::string to) {
+    const auto error = co_await room_->rename(self_.id, name_, to);
     if (error == room_error::invalid_name)
-      return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
-    if (error == room_error::name_taken) return fail(code(error), "the name " + to + " is taken");
+      co_return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
+    if (error == room_error::name_taken)
+      co_return fail(code(error), "the name " + to + " is taken");
     if (error == room_error::none) name_ = to;
   }
 
@@ -189,10 +233,8 @@ asio::awaitable<void> session(coronet::connection conn, room* r) {
       auto line = co_await frames.read();
       if (!line) break;
       if (!s.mode_known()) s.set_mode(looks_like_json_object(*line) ? mode::json : mode::text);
-      if (s.mode() == mode::json)
-        s.handle_json(*line);
-      else
-        s.handle_text(*line);
+      auto next = s.mode() == mode::json ? s.handle_json(*line) : s.handle_text(*line);
+      if (next) co_await s.run(std::move(*next));
     }
     if (s.done()) reason = "left";
     co_await frames.flush();

@@ -13,6 +13,7 @@
 //   auto metrics = serving.serve_metrics(server);   // GET /metrics until destroyed
 #pragma once
 
+#include "host_port.hpp"
 #include "log.hpp"
 #include "proxy.hpp"
 #include "tls.hpp"
@@ -68,20 +69,10 @@ struct server_flags {
   // --metrics). Throws std::runtime_error for an address that does not parse or bind.
   std::unique_ptr<coronet::metrics_server> serve_metrics(const coronet::server& server) const {
     if (metrics.empty()) return nullptr;
-    const auto colon = metrics.rfind(':');
-    if (colon == std::string::npos || colon + 1 == metrics.size())
-      throw std::runtime_error("--metrics: expected HOST:PORT, got '" + metrics + "'");
+    const auto where = parse_host_port(metrics, "--metrics");
     coronet::metrics_server_options o;
-    o.host = metrics.substr(0, colon);
-    if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
-      o.host = o.host.substr(1, o.host.size() - 2);  // [::1]:9100
-    try {
-      const auto port = std::stoul(metrics.substr(colon + 1));
-      if (port > 65535) throw std::out_of_range("port");
-      o.port = static_cast<std::uint16_t>(port);
-    } catch (const std::logic_error&) {
-      throw std::runtime_error("--metrics: bad port in '" + metrics + "'");
-    }
+    o.host = where.host;
+    o.port = where.port;
     auto endpoint = std::make_unique<coronet::metrics_server>(
         o, [&server] { return coronet::prometheus_text(server.stats()); });
     endpoint->start();

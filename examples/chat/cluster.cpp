@@ -1,0 +1,415 @@
+#include "cluster.hpp"
+
+#include "../common/log.hpp"
+#include "chat_room.hpp"
+#include "cluster_scripts.hpp"
+
+#include <coronet/errc.hpp>
+#include <coronet/redis.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+
+#include <algorithm>
+#include <future>
+#include <stdexcept>
+
+namespace chat {
+namespace {
+
+using namespace std::chrono_literals;
+using coronet::resp::value;
+
+[[noreturn]] void throw_split() {
+  throw std::system_error(make_error_code(coronet::errc::connection_closed),
+                          "the chat cluster's Redis is out of reach");
+}
+
+std::string lower(std::string_view name) {
+  std::string k{name};
+  for (auto& c : k)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return k;
+}
+
+// "NODE\nName" -> Name.
+std::string name_of(const std::string& registered) {
+  const auto nl = registered.find('\n');
+  return nl == std::string::npos ? registered : registered.substr(nl + 1);
+}
+
+std::vector<std::string> sorted_names(const value& reply) {
+  std::vector<std::string> names;
+  names.reserve(reply.elements.size());
+  for (const auto& e : reply.elements)
+    names.push_back(name_of(e.text));
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return lower(a) < lower(b); });
+  return names;
+}
+
+// A Redis error reply to one of our own scripts is a bug (or a Redis that refuses
+// scripts); report it as the link failing, which the caller handles as a split.
+const value& checked(const value& reply) {
+  if (reply.is_error())
+    throw std::system_error(make_error_code(coronet::errc::bad_message),
+                            "Redis refused a chat cluster command: " + reply.text);
+  return reply;
+}
+
+}  // namespace
+
+struct cluster::link {
+  // Shared: a command in flight keeps the connection it was sent on alive across a
+  // reconnect that replaces it.
+  std::shared_ptr<coronet::redis::client> commands;
+  std::optional<coronet::redis::subscriber> events;
+  std::optional<asio::steady_timer> wait;  // backoff and heartbeat pauses; cancelled by stop
+
+  bool connected() const noexcept {
+    return commands && commands->connected() && events && events->connected();
+  }
+  void close() noexcept {
+    if (commands) commands->close();
+    if (events) events->close();
+    if (wait) wait->cancel();
+  }
+};
+
+cluster::cluster(cluster_options options, room* local)
+    : options_(std::move(options)), room_(local), link_(std::make_unique<link>()) {
+  if (options_.node.empty()) options_.node = options_.host + ":" + std::to_string(options_.port);
+  if (options_.node.find('\n') != std::string::npos)
+    throw std::invalid_argument("--node: a node name cannot hold a line break");
+}
+
+cluster::~cluster() { stop(); }
+
+std::shared_ptr<coronet::redis::client> cluster::commands() const {
+  if (!link_->commands) throw_split();
+  return link_->commands;
+}
+
+void cluster::start() {
+  auto connected = asio::co_spawn(io_, connect_link(), asio::use_future);
+  thread_ = std::thread([this] { io_.run(); });
+  try {
+    connected.get();
+  } catch (const std::exception& e) {
+    io_.stop();
+    thread_.join();
+    throw std::runtime_error("cannot reach Redis at " + options_.host + ":" +
+                             std::to_string(options_.port) + ": " + e.what());
+  }
+  // The link's loop keeps io_ busy until stop(); it reports its own failures (as a split).
+  asio::co_spawn(io_, run(), asio::detached);
+}
+
+void cluster::stop() {
+  if (stopped_ || !thread_.joinable()) return;
+  stopped_ = true;
+  auto done = asio::co_spawn(io_, goodbye(), asio::use_future);
+  // goodbye() bounds itself by the command timeout; the wait here is a safety net.
+  if (done.wait_for(options_.command_timeout + 2s) != std::future_status::ready) io_.stop();
+  thread_.join();
+}
+
+asio::awaitable<void> cluster::connect_link() {
+  coronet::redis::client_options o;
+  o.connect_timeout = options_.command_timeout;
+  o.command_timeout = options_.command_timeout;
+  o.client_name = "coronet-chat-" + options_.node;
+  auto commands = co_await coronet::redis::client::connect(options_.host, options_.port, o);
+  auto events = co_await coronet::redis::subscriber::connect(options_.host, options_.port, o);
+  auto channels = std::vector<std::string>{options_.prefix + "events",
+                                           options_.prefix + "to:" + options_.node};
+  co_await events.subscribe(channels);
+  link_->commands = std::make_shared<coronet::redis::client>(std::move(commands));
+  link_->events.emplace(std::move(events));
+  if (!link_->wait) link_->wait.emplace(io_);
+}
+
+// Connected, in touch; split, reconnecting with backoff; until stop().
+asio::awaitable<void> cluster::run() {
+  using namespace asio::experimental::awaitable_operators;
+  coronet::redis::backoff backoff{100ms, options_.max_backoff};
+  while (!stopping_) {
+    if (!link_->connected()) {
+      bool ok = false;
+      try {
+        co_await connect_link();
+        ok = true;
+      } catch (const std::exception& e) {
+        examples::log_event(examples::level::debug, "redis_retry", {{"error", e.what()}},
+                            "chat cluster: Redis still out of reach: ", e.what());
+      }
+      if (!ok) {
+        link_->close();
+        link_->wait->expires_after(backoff.next());
+        co_await link_->wait->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      backoff.reset();
+    }
+    std::string failure;
+    try {
+      co_await register_members();
+      set_whole(true);
+      co_await (heartbeat_loop() || receive_loop());
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (stopping_) break;
+    set_whole(false);
+    link_->close();
+    examples::log_event(examples::level::warn, "split", {{"error", failure}},
+                        "chat cluster: lost Redis (", failure, "); serving this instance's ",
+                        "members alone and reconnecting");
+  }
+}
+
+void cluster::set_whole(bool whole) {
+  whole_.store(whole, std::memory_order_release);
+  if (!whole && !split_announced_) {
+    split_announced_ = true;
+    room_->notify(events::system("split",
+                                 "the room is split: members on other servers are out of "
+                                 "reach for now; reconnecting"));
+  } else if (whole && split_announced_) {
+    split_announced_ = false;
+    examples::log_event(examples::level::info, "rejoined", {}, "chat cluster: Redis is back");
+    room_->notify(events::system("rejoined", "the room is whole again"));
+    // The member list as it is now, for members who missed joins and leaves meanwhile.
+    auto c = std::vector<std::string>{"HVALS", options_.prefix + "names"};
+    asio::co_spawn(io_, [](cluster* self, std::vector<std::string> cmd) -> asio::awaitable<void> {
+      try {
+        auto reply = co_await self->commands()->command(std::move(cmd));
+        self->room_->notify(events::users(sorted_names(checked(reply))));
+      } catch (const std::exception&) {
+        // The link broke again: the split it causes is announced by run().
+      }
+    }(this, std::move(c)), asio::detached);
+  }
+}
+
+asio::awaitable<void> cluster::register_members() {
+  // The heartbeat first: it reaps instances that died while we were away and tells us
+  // whether Redis still knows this one.
+  auto beat = std::vector<std::string>{
+      "EVAL", scripts::heartbeat, "2", options_.prefix + "nodes", options_.prefix + "names",
+      options_.node, std::to_string(options_.presence_ttl.count()), options_.prefix,
+      options_.prefix + "events"};
+  checked(co_await commands()->command(std::move(beat)));
+  // Members who join from now on register themselves (the link is up and whole_ is set
+  // by the caller right after); the snapshot below covers everyone before them. The
+  // join script accepts a name that is already its member's, so overlap is harmless.
+  whole_.store(true, std::memory_order_release);
+  auto cmd = std::vector<std::string>{"EVAL",
+                                      scripts::register_members,
+                                      "2",
+                                      options_.prefix + "names",
+                                      options_.prefix + "node:" + options_.node,
+                                      options_.node,
+                                      options_.prefix + "events"};
+  for (auto& [k, name] : room_->registered()) {
+    cmd.push_back(k);
+    cmd.push_back(name);
+  }
+  const auto conflicts = co_await commands()->command(std::move(cmd));
+  for (const auto& k : checked(conflicts).elements) {
+    examples::log_event(examples::level::warn, "name_conflict", {{"key", k.text}},
+                        "chat cluster: name ", k.text,
+                        " was taken on another server while the room was split");
+    room_->evict(k.text,
+                 events::error("name_taken",
+                               "while the room was split, your name was taken on another "
+                               "server; please join again with another name"));
+  }
+}
+
+asio::awaitable<void> cluster::heartbeat_loop() {
+  // However this loop ends (a failed command, or cancelled because receive_loop ended),
+  // close the link so that the other loop ends at once too.
+  struct close_at_end {
+    link* l;
+    ~close_at_end() { l->close(); }
+  } guard{link_.get()};
+  for (;;) {
+    link_->wait->expires_after(options_.heartbeat);
+    co_await link_->wait->async_wait(asio::use_awaitable);
+    auto beat = std::vector<std::string>{
+        "EVAL", scripts::heartbeat, "2", options_.prefix + "nodes", options_.prefix + "names",
+        options_.node, std::to_string(options_.presence_ttl.count()), options_.prefix,
+        options_.prefix + "events"};
+    const auto known = co_await commands()->command(std::move(beat));
+    if (checked(known).integer == 0) co_await register_members();
+  }
+}
+
+asio::awaitable<void> cluster::receive_loop() {
+  try {
+    for (;;) {
+      const auto m = co_await link_->events->receive();
+      deliver(m.channel, m.payload);
+    }
+  } catch (const std::exception&) {
+    link_->close();  // ends the heartbeat's wait or command at once
+    throw;
+  }
+}
+
+void cluster::deliver(const std::string& channel, const std::string& payload) {
+  // "ORIGIN\n{json}" on the events channel, "ORIGIN\nKEY\n{json}" on ours.
+  const auto nl = payload.find('\n');
+  if (nl == std::string::npos) return;
+  if (channel == options_.prefix + "events") {
+    if (std::string_view{payload}.substr(0, nl) == options_.node) return;  // delivered already
+    room_->deliver(payload.substr(nl + 1));
+    return;
+  }
+  const auto nl2 = payload.find('\n', nl + 1);
+  if (nl2 == std::string::npos) return;
+  room_->deliver_whisper(payload.substr(nl + 1, nl2 - nl - 1), payload.substr(nl2 + 1));
+}
+
+asio::awaitable<void> cluster::goodbye() {
+  stopping_ = true;
+  if (link_->connected() && whole()) {
+    auto cmd = std::vector<std::string>{"EVAL",
+                                        scripts::goodbye,
+                                        "3",
+                                        options_.prefix + "nodes",
+                                        options_.prefix + "names",
+                                        options_.prefix + "node:" + options_.node,
+                                        options_.node,
+                                        options_.prefix + "events"};
+    try {
+      co_await commands()->command(std::move(cmd));
+    } catch (const std::exception& e) {
+      examples::log_event(examples::level::warn, "goodbye", {{"error", e.what()}},
+                          "chat cluster: could not say goodbye: ", e.what(),
+                          " (the other servers will reap this one)");
+    }
+  }
+  whole_.store(false, std::memory_order_release);
+  link_->close();
+}
+
+// ---- operations ------------------------------------------------------------------------
+
+namespace {
+
+// Runs `op` on the cluster's thread and resumes the caller on its own.
+template <typename T>
+asio::awaitable<T> on(asio::io_context& io, asio::awaitable<T> op) {
+  co_return co_await asio::co_spawn(io, std::move(op), asio::use_awaitable);
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<std::vector<std::string>>> cluster::join(std::string name,
+                                                                       std::string event) {
+  auto op = [](cluster* self, std::string name, std::string event)
+      -> asio::awaitable<std::optional<std::vector<std::string>>> {
+    if (!self->whole() || !self->link_->connected()) throw_split();
+    const auto& p = self->options_.prefix;
+    auto cmd = std::vector<std::string>{"EVAL",
+                                        scripts::join,
+                                        "2",
+                                        p + "names",
+                                        p + "node:" + self->options_.node,
+                                        self->options_.node,
+                                        lower(name),
+                                        name,
+                                        p + "events",
+                                        self->options_.node + "\n" + event};
+    const auto reply = co_await self->commands()->command(std::move(cmd));
+    if (checked(reply).is_null()) co_return std::nullopt;
+    co_return sorted_names(reply);
+  };
+  co_return co_await on(io_, op(this, std::move(name), std::move(event)));
+}
+
+asio::awaitable<bool> cluster::rename(std::string from, std::string to, std::string event) {
+  auto op = [](cluster* self, std::string from, std::string to,
+               std::string event) -> asio::awaitable<bool> {
+    if (!self->whole() || !self->link_->connected()) throw_split();
+    const auto& p = self->options_.prefix;
+    auto cmd = std::vector<std::string>{"EVAL",
+                                        scripts::rename,
+                                        "2",
+                                        p + "names",
+                                        p + "node:" + self->options_.node,
+                                        self->options_.node,
+                                        lower(from),
+                                        lower(to),
+                                        to,
+                                        p + "events",
+                                        self->options_.node + "\n" + event};
+    const auto reply = co_await self->commands()->command(std::move(cmd));
+    co_return checked(reply).integer == 1;
+  };
+  co_return co_await on(io_, op(this, std::move(from), std::move(to), std::move(event)));
+}
+
+asio::awaitable<std::vector<std::string>> cluster::users() {
+  auto op = [](cluster* self) -> asio::awaitable<std::vector<std::string>> {
+    if (!self->whole() || !self->link_->connected()) throw_split();
+    auto cmd = std::vector<std::string>{"HVALS", self->options_.prefix + "names"};
+    const auto reply = co_await self->commands()->command(std::move(cmd));
+    co_return sorted_names(checked(reply));
+  };
+  co_return co_await on(io_, op(this));
+}
+
+asio::awaitable<std::optional<located>> cluster::locate(std::string name) {
+  auto op = [](cluster* self, std::string name) -> asio::awaitable<std::optional<located>> {
+    if (!self->whole() || !self->link_->connected()) throw_split();
+    auto cmd = std::vector<std::string>{"HGET", self->options_.prefix + "names", lower(name)};
+    const auto reply = co_await self->commands()->command(std::move(cmd));
+    if (checked(reply).is_null()) co_return std::nullopt;
+    const auto nl = reply.text.find('\n');
+    if (nl == std::string::npos) co_return std::nullopt;
+    co_return located{reply.text.substr(0, nl), reply.text.substr(nl + 1)};
+  };
+  co_return co_await on(io_, op(this, std::move(name)));
+}
+
+void cluster::leave(std::string name, std::string event) {
+  const auto& p = options_.prefix;
+  fire({"EVAL", scripts::leave, "2", p + "names", p + "node:" + options_.node, options_.node,
+        lower(name), p + "events", options_.node + "\n" + event});
+}
+
+void cluster::say(std::string event) {
+  fire({"PUBLISH", options_.prefix + "events", options_.node + "\n" + event});
+}
+
+void cluster::whisper(std::string node, std::string name, std::string event) {
+  fire({"PUBLISH", options_.prefix + "to:" + node,
+        options_.node + "\n" + lower(name) + "\n" + event});
+}
+
+// Queued on the cluster's thread in call order (co_spawn posts its start there), and
+// each command is handed to the pipelined client when its coroutine first runs, so the
+// commands of one session reach Redis in the order the session made them.
+void cluster::fire(std::vector<std::string> command) {
+  asio::co_spawn(io_, send_ignoring_errors(std::move(command)), asio::detached);
+}
+
+asio::awaitable<void> cluster::send_ignoring_errors(std::vector<std::string> command) {
+  if (!link_->connected()) co_return;  // split: this instance's members got it directly
+  try {
+    co_await commands()->command(std::move(command));
+  } catch (const std::exception&) {
+    // The link broke: run() sees it too and announces the split. The event reached this
+    // instance's members directly; the others miss it, as a split promises.
+  }
+}
+
+}  // namespace chat

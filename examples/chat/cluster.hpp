@@ -1,0 +1,136 @@
+// The chat room across instances: names, presence and events shared through Redis
+// (chat_server --redis HOST:PORT). docs/scale-out.md has the design and its picture.
+//
+// What lives where:
+//   * Redis keys (prefix `coronet:chat:`): `names`, a hash from each member's lower-cased
+//     name to "NODE\nName"; `node:NODE`, a hash of the members on one instance; `nodes`,
+//     a sorted set of instances scored by the time their presence expires.
+//   * Channels: `events` carries every room event (joined, left, renamed, message) as
+//     "ORIGIN\n{json}"; `to:NODE` carries whispers for members on NODE.
+//   * Every change of the name registry is one Lua script, so Redis runs it atomically
+//     and publishes its event in the same step: names are unique across the cluster,
+//     and one sender's events (join, says, rename, leave) go out on one connection in
+//     the order the sender made them.
+//
+// Delivery: an instance delivers its own members' events to its own members directly
+// (as without Redis) and publishes them; every instance delivers what it receives from
+// other origins to its members. So each member sees each sender's events in order.
+//
+// Presence: each instance refreshes its entry in `nodes` every heartbeat (2 s); an
+// instance whose entry expired (10 s: it was killed, or cut off) is reaped by the next
+// heartbeat of any other instance, which frees its names and announces its members'
+// departure. An instance stopped normally removes itself at once.
+//
+// Faults: when Redis cannot be reached the room is split. Every instance keeps serving
+// its own members (joins, says and whispers among them), tells them so (a `system`
+// event), and reconnects with bounded exponential backoff; back in touch, it registers
+// its members again (a member whose name another instance took meanwhile is told, and
+// disconnected) and tells them the room is whole, with the member list.
+//
+// Threads: the Redis connections live on a thread of their own. Sessions call in from
+// their worker threads; each awaitable operation runs on the cluster's thread and
+// resumes on the caller's, and the fire-and-forget ones are queued there in call order.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace coronet::redis {
+class client;
+}
+
+namespace chat {
+
+class room;
+
+struct cluster_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string node;  // this instance's name in the cluster, unique; empty: host:port
+  std::chrono::milliseconds heartbeat{2000};
+  std::chrono::milliseconds presence_ttl{10000};  // reaped after this long without a heartbeat
+  std::chrono::milliseconds command_timeout{2000};
+  std::chrono::milliseconds max_backoff{5000};
+  std::string prefix = "coronet:chat:";
+};
+
+// Where a name is registered: the instance and the name as its owner spelled it.
+struct located {
+  std::string node;
+  std::string name;
+};
+
+class cluster {
+ public:
+  cluster(cluster_options options, room* local);
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
+  ~cluster();
+
+  // Connects to Redis and starts the cluster's thread. Throws std::runtime_error with a
+  // readable reason ("cannot reach Redis at 127.0.0.1:6379: Connection refused").
+  void start();
+  // Tells the other instances that this one's members are gone, then stops the thread.
+  // Call after the server stopped (its sessions have left). Idempotent.
+  void stop();
+
+  const std::string& node() const noexcept { return options_.node; }
+  // False while Redis is out of reach (the room is split). A hint: an operation may
+  // still fail (std::system_error) when the link breaks under it.
+  bool whole() const noexcept { return whole_.load(std::memory_order_acquire); }
+
+  // ---- operations for sessions, from any thread -------------------------------------
+  // Each throws std::system_error when Redis cannot be asked (the room is split).
+
+  // Registers `name`; publishes `event` (the joined event's JSON). The names of every
+  // member (this one included), or nullopt when the name is taken.
+  asio::awaitable<std::optional<std::vector<std::string>>> join(std::string name,
+                                                                std::string event);
+  // Moves a member's registration from `from` to `to`; publishes `event`. False: taken.
+  asio::awaitable<bool> rename(std::string from, std::string to, std::string event);
+  // Every member's name, sorted case-insensitively.
+  asio::awaitable<std::vector<std::string>> users();
+  // Where `name` is registered, if anywhere.
+  asio::awaitable<std::optional<located>> locate(std::string name);
+
+  // Fire and forget, in call order (a lost link drops them: the room is split then).
+  void leave(std::string name, std::string event);  // unregisters and publishes `event`
+  void say(std::string event);                      // publishes `event` to the room
+  // Publishes a whisper for the member `name` on instance `node`.
+  void whisper(std::string node, std::string name, std::string event);
+
+ private:
+  struct link;
+  std::shared_ptr<coronet::redis::client> commands() const;  // throws when split
+  asio::awaitable<void> run();
+  asio::awaitable<void> connect_link();
+  asio::awaitable<void> heartbeat_loop();
+  asio::awaitable<void> receive_loop();
+  asio::awaitable<void> register_members();
+  asio::awaitable<void> goodbye();
+  void fire(std::vector<std::string> command);
+  asio::awaitable<void> send_ignoring_errors(std::vector<std::string> command);
+  void deliver(const std::string& channel, const std::string& payload);
+  void set_whole(bool whole);
+
+  cluster_options options_;
+  room* room_;
+  asio::io_context io_{1};
+  std::unique_ptr<link> link_;  // the Redis connections; touched on io_'s thread only
+  std::thread thread_;
+  std::atomic<bool> whole_{false};
+  bool split_announced_ = false;  // io_'s thread only
+  bool stopping_ = false;         // io_'s thread only
+  bool stopped_ = false;
+};
+
+}  // namespace chat
