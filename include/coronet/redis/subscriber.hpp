@@ -1,0 +1,111 @@
+// coronet::redis::subscriber: one connection in Redis's subscribe mode, receiving the
+// messages published to its channels and patterns.
+//
+//   auto sub = co_await coronet::redis::subscriber::connect("127.0.0.1", 6379);
+//   auto channels = std::vector<std::string>{"room:1", "room:2"};
+//   co_await sub.subscribe(channels);           // returns once Redis confirmed them all
+//   for (;;) {
+//     coronet::redis::message m = co_await sub.receive();
+//     handle(m.channel, m.payload);             // m.pattern: set for PSUBSCRIBE matches
+//   }
+//
+// In RESP2 a subscribed connection takes only (P)(UN)SUBSCRIBE and PING, so publishing
+// goes through a redis::client. A reader coroutine queues every message as it arrives:
+// subscribe() may run while a receive() waits in another coroutine, or with none
+// waiting, and messages arriving meanwhile are kept for receive() in order.
+// options.max_queued_messages bounds that queue: past it the reader stops reading (the
+// backlog stays in Redis, under its client-output-buffer-limit) until receive() catches
+// up.
+//
+// Failures throw std::system_error: receive() when the connection breaks (the OS
+// error, or errc::connection_closed when the server closed it or close() was called)
+// after the messages already queued were received; subscribe() and the others with
+// errc::timed_out when Redis does not confirm within command_timeout (the connection
+// is then closed), with errc::bad_message when Redis answers with an error reply (the
+// text in what()), and as receive() when the connection ends first.
+//
+// Reconnecting: the subscriber remembers the channels and patterns asked for (subscribe
+// adds, unsubscribe removes, at the call); reconnect() opens a new connection and
+// subscribes to all of them again. Messages published while it was disconnected are
+// lost: Redis pub/sub is fire and forget.
+//
+// Threading: as redis::client, use it only from coroutines on the executor that
+// connected it; the object must outlive a reconnect() in progress.
+#pragma once
+
+#include "coronet/redis/client_options.hpp"
+
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace coronet::redis {
+
+namespace detail {
+class subscriber_session;
+}
+
+// One published message.
+struct message {
+  std::string channel;
+  std::string payload;
+  std::string pattern;  // the PSUBSCRIBE pattern it matched; empty for SUBSCRIBE
+};
+
+class subscriber {
+ public:
+  // As client::connect (AUTH and CLIENT SETNAME included).
+  static asio::awaitable<subscriber> connect(std::string host, std::uint16_t port,
+                                             client_options options = {});
+
+  subscriber(subscriber&&) noexcept;
+  subscriber& operator=(subscriber&&) noexcept;
+  subscriber(const subscriber&) = delete;
+  subscriber& operator=(const subscriber&) = delete;
+  ~subscriber();  // closes the connection
+
+  // Each returns once Redis confirmed every channel (pattern) given. An empty list
+  // does nothing, except for unsubscribe() and punsubscribe(), where it means every
+  // channel (pattern) this subscriber asked for.
+  asio::awaitable<void> subscribe(std::vector<std::string> channels);
+  asio::awaitable<void> unsubscribe(std::vector<std::string> channels);
+  asio::awaitable<void> psubscribe(std::vector<std::string> patterns);
+  asio::awaitable<void> punsubscribe(std::vector<std::string> patterns);
+
+  // The next published message, in the order Redis sent them.
+  asio::awaitable<message> receive();
+
+  bool connected() const noexcept;
+  // A new connection to the same server, subscribed again to every channel and
+  // pattern asked for. Messages still queued are kept. Throws std::system_error on
+  // failure, leaving the subscriber disconnected.
+  asio::awaitable<void> reconnect();
+  // Closes the connection now. A pending receive() ends with errc::connection_closed
+  // (once the messages already queued have been received); pending subscribe() calls
+  // likewise.
+  void close() noexcept;
+
+  // What subscribe/psubscribe asked for minus what unsubscribe/punsubscribe removed.
+  const std::set<std::string>& channels() const noexcept { return channels_; }
+  const std::set<std::string>& patterns() const noexcept { return patterns_; }
+  // Messages received from Redis and not yet returned by receive().
+  std::size_t queued() const noexcept;
+  std::error_code close_reason() const noexcept;
+
+ private:
+  subscriber(std::string host, std::uint16_t port, client_options options,
+             std::shared_ptr<detail::subscriber_session> session) noexcept;
+
+  std::string host_;
+  std::uint16_t port_ = 0;
+  client_options options_;
+  std::set<std::string> channels_;
+  std::set<std::string> patterns_;
+  std::shared_ptr<detail::subscriber_session> session_;
+};
+
+}  // namespace coronet::redis

@@ -1,0 +1,47 @@
+// coronet::resp::value: one decoded RESP2 reply, owning its bytes (the client side of
+// RESP; requests on the server side are views, resp/request.hpp).
+//
+//   resp::value v = co_await redis.command(args);
+//   if (v.is_error()) log(v.text);                  // "WRONGTYPE Operation against ..."
+//   else if (v.is_null()) ...                        // GET of a missing key
+//   else if (v.kind == resp::kind::integer) use(v.integer);
+//   else if (v.is_array()) for (const auto& e : v.elements) ...
+//
+// Owning, unlike the request views: a reply is handed to the coroutine that asked for
+// it, which runs after the read buffer has moved on.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coronet::resp {
+
+enum class kind { simple_string, error, integer, bulk_string, null, array };
+
+struct value {
+  // The null bulk string `$-1` and the null array `*-1` are both kind::null.
+  resp::kind kind = resp::kind::null;
+  std::string text;          // simple_string, error (code first: "ERR ..."), bulk_string
+  std::int64_t integer = 0;  // integer
+  std::vector<value> elements;  // array
+
+  bool is_error() const noexcept { return kind == resp::kind::error; }
+  bool is_null() const noexcept { return kind == resp::kind::null; }
+  bool is_array() const noexcept { return kind == resp::kind::array; }
+  bool is_integer() const noexcept { return kind == resp::kind::integer; }
+  // A simple or a bulk string: `text` holds it.
+  bool is_string() const noexcept {
+    return kind == resp::kind::simple_string || kind == resp::kind::bulk_string;
+  }
+
+  friend bool operator==(const value&, const value&) = default;
+};
+
+// The reply as redis-cli prints it, for logs and test messages:
+// `OK`, `(error) ERR ...`, `(integer) 3`, `"text"` (escaped), `(nil)`, numbered lines
+// for arrays (`(empty array)` for none).
+std::string to_string(const value& v);
+
+}  // namespace coronet::resp
