@@ -306,6 +306,9 @@ TEST_SUITE("cluster") {
     redis.start();
     CHECK(alice.wait(R"(\{"type":"system","event":"rejoined",)", 20s));
     CHECK(bob.wait(R"(^\* the room is whole again$)", 20s));
+    // Each instance registered its members again before saying so: with both back,
+    // the registry holds everyone, zed (who joined during the split) included.
+    alice.send(R"({"type":"who"})");
     CHECK(alice.wait(R"(\{"type":"users","users":\["alice","anna","bob","zed"\]\})", 10s));
     alice.send(say_json("together again"));
     CHECK(bob.wait(R"(^<alice> together again$)"));

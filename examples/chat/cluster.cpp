@@ -312,72 +312,77 @@ asio::awaitable<T> on(asio::io_context& io, asio::awaitable<T> op) {
 
 }  // namespace
 
+// The operations below run on the cluster's thread (see on()): they touch the link.
+
 asio::awaitable<std::optional<std::vector<std::string>>> cluster::join(std::string name,
                                                                        std::string event) {
-  auto op = [](cluster* self, std::string name, std::string event)
-      -> asio::awaitable<std::optional<std::vector<std::string>>> {
-    if (!self->whole() || !self->link_->connected()) throw_split();
-    const auto& p = self->options_.prefix;
-    auto cmd = std::vector<std::string>{"EVAL",
-                                        scripts::join,
-                                        "2",
-                                        p + "names",
-                                        p + "node:" + self->options_.node,
-                                        self->options_.node,
-                                        lower(name),
-                                        name,
-                                        p + "events",
-                                        self->options_.node + "\n" + event};
-    const auto reply = co_await self->commands()->command(std::move(cmd));
-    if (checked(reply).is_null()) co_return std::nullopt;
-    co_return sorted_names(reply);
-  };
-  co_return co_await on(io_, op(this, std::move(name), std::move(event)));
+  co_return co_await on(io_, join_here(std::move(name), std::move(event)));
+}
+
+asio::awaitable<std::optional<std::vector<std::string>>> cluster::join_here(std::string name,
+                                                                            std::string event) {
+  if (!whole() || !link_->connected()) throw_split();
+  const auto& p = options_.prefix;
+  auto cmd = std::vector<std::string>{"EVAL",
+                                      scripts::join,
+                                      "2",
+                                      p + "names",
+                                      p + "node:" + options_.node,
+                                      options_.node,
+                                      lower(name),
+                                      name,
+                                      p + "events",
+                                      options_.node + "\n" + event};
+  const auto reply = co_await commands()->command(std::move(cmd));
+  if (checked(reply).is_null()) co_return std::nullopt;
+  co_return sorted_names(reply);
 }
 
 asio::awaitable<bool> cluster::rename(std::string from, std::string to, std::string event) {
-  auto op = [](cluster* self, std::string from, std::string to,
-               std::string event) -> asio::awaitable<bool> {
-    if (!self->whole() || !self->link_->connected()) throw_split();
-    const auto& p = self->options_.prefix;
-    auto cmd = std::vector<std::string>{"EVAL",
-                                        scripts::rename,
-                                        "2",
-                                        p + "names",
-                                        p + "node:" + self->options_.node,
-                                        self->options_.node,
-                                        lower(from),
-                                        lower(to),
-                                        to,
-                                        p + "events",
-                                        self->options_.node + "\n" + event};
-    const auto reply = co_await self->commands()->command(std::move(cmd));
-    co_return checked(reply).integer == 1;
-  };
-  co_return co_await on(io_, op(this, std::move(from), std::move(to), std::move(event)));
+  co_return co_await on(io_, rename_here(std::move(from), std::move(to), std::move(event)));
+}
+
+asio::awaitable<bool> cluster::rename_here(std::string from, std::string to, std::string event) {
+  if (!whole() || !link_->connected()) throw_split();
+  const auto& p = options_.prefix;
+  auto cmd = std::vector<std::string>{"EVAL",
+                                      scripts::rename,
+                                      "2",
+                                      p + "names",
+                                      p + "node:" + options_.node,
+                                      options_.node,
+                                      lower(from),
+                                      lower(to),
+                                      to,
+                                      p + "events",
+                                      options_.node + "\n" + event};
+  const auto reply = co_await commands()->command(std::move(cmd));
+  co_return checked(reply).integer == 1;
 }
 
 asio::awaitable<std::vector<std::string>> cluster::users() {
-  auto op = [](cluster* self) -> asio::awaitable<std::vector<std::string>> {
-    if (!self->whole() || !self->link_->connected()) throw_split();
-    auto cmd = std::vector<std::string>{"HVALS", self->options_.prefix + "names"};
-    const auto reply = co_await self->commands()->command(std::move(cmd));
-    co_return sorted_names(checked(reply));
-  };
-  co_return co_await on(io_, op(this));
+  co_return co_await on(io_, users_here());
+}
+
+asio::awaitable<std::vector<std::string>> cluster::users_here() {
+  if (!whole() || !link_->connected()) throw_split();
+  auto cmd = std::vector<std::string>{"HVALS", options_.prefix + "names"};
+  const auto reply = co_await commands()->command(std::move(cmd));
+  co_return sorted_names(checked(reply));
 }
 
 asio::awaitable<std::optional<located>> cluster::locate(std::string name) {
-  auto op = [](cluster* self, std::string name) -> asio::awaitable<std::optional<located>> {
-    if (!self->whole() || !self->link_->connected()) throw_split();
-    auto cmd = std::vector<std::string>{"HGET", self->options_.prefix + "names", lower(name)};
-    const auto reply = co_await self->commands()->command(std::move(cmd));
-    if (checked(reply).is_null()) co_return std::nullopt;
-    const auto nl = reply.text.find('\n');
-    if (nl == std::string::npos) co_return std::nullopt;
-    co_return located{reply.text.substr(0, nl), reply.text.substr(nl + 1)};
-  };
-  co_return co_await on(io_, op(this, std::move(name)));
+  co_return co_await on(io_, locate_here(std::move(name)));
+}
+
+asio::awaitable<std::optional<located>> cluster::locate_here(std::string name) {
+  if (!whole() || !link_->connected()) throw_split();
+  auto cmd = std::vector<std::string>{"HGET", options_.prefix + "names", lower(name)};
+  const auto reply = co_await commands()->command(std::move(cmd));
+  if (checked(reply).is_null()) co_return std::nullopt;
+  const auto nl = reply.text.find('\n');
+  if (nl == std::string::npos) co_return std::nullopt;
+  co_return located{reply.text.substr(0, nl), reply.text.substr(nl + 1)};
 }
 
 void cluster::leave(std::string name, std::string event) {

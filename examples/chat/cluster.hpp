@@ -117,6 +117,11 @@ class cluster {
   asio::awaitable<void> receive_loop();
   asio::awaitable<void> register_members();
   asio::awaitable<void> goodbye();
+  asio::awaitable<std::optional<std::vector<std::string>>> join_here(std::string name,
+                                                                     std::string event);
+  asio::awaitable<bool> rename_here(std::string from, std::string to, std::string event);
+  asio::awaitable<std::vector<std::string>> users_here();
+  asio::awaitable<std::optional<located>> locate_here(std::string name);
   void fire(std::vector<std::string> command);
   asio::awaitable<void> send_ignoring_errors(std::vector<std::string> command);
   void deliver(const std::string& channel, const std::string& payload);
