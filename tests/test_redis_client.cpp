@@ -222,14 +222,15 @@ asio::awaitable<void> command_timeout(std::uint16_t port) {
   // BLPOP blocks for 2 s on an empty list: its reply is later than the timeout. A
   // command sent after it waits behind it and fails with it.
   auto blpop = strings{"BLPOP", "empty-list", "2"};
+  std::error_code ec;
   std::error_code behind;
-  latch second{ex, 1};
+  latch both{ex, 2};
   const auto start = std::chrono::steady_clock::now();
-  auto first = error_of(c.command(blpop));
-  asio::co_spawn(ex, pending_get(&c, &behind), second.done());
-  const auto ec = co_await std::move(first);
+  // co_spawn starts each right away, in this order: BLPOP is sent first.
+  asio::co_spawn(ex, store_error(error_of(c.command(blpop)), &ec), both.done());
+  asio::co_spawn(ex, pending_get(&c, &behind), both.done());
+  co_await both.wait();
   const auto took = std::chrono::steady_clock::now() - start;
-  co_await second.wait();
   CHECK(ec == errc::timed_out);
   CHECK(behind == errc::timed_out);
   CHECK(took < std::chrono::milliseconds(1500));

@@ -144,12 +144,19 @@ client& client::operator=(client&& other) noexcept {
 
 client::~client() { close(); }
 
+asio::awaitable<client> client::connect(std::string host, std::uint16_t port) {
+  return connect(std::move(host), port, client_options{});
+}
+
 asio::awaitable<client> client::connect(std::string host, std::uint16_t port,
                                         client_options options) {
   auto conn = co_await detail::open_connection(host, port, options);
   auto session = std::make_shared<detail::client_session>(std::move(conn), options);
   detail::session::start(session);
-  co_return client{std::move(host), port, std::move(options), std::move(session)};
+  // Named, not a braced temporary in the co_return: g++ 12 miscompiles those (it
+  // copies the std::string members bitwise, leaving them pointing into this frame).
+  client result{std::move(host), port, std::move(options), std::move(session)};
+  co_return result;
 }
 
 asio::awaitable<resp::value> client::command(std::vector<std::string> args) {

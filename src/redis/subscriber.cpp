@@ -181,12 +181,19 @@ subscriber& subscriber::operator=(subscriber&& other) noexcept {
 
 subscriber::~subscriber() { close(); }
 
+asio::awaitable<subscriber> subscriber::connect(std::string host, std::uint16_t port) {
+  return connect(std::move(host), port, client_options{});
+}
+
 asio::awaitable<subscriber> subscriber::connect(std::string host, std::uint16_t port,
                                                 client_options options) {
   auto conn = co_await detail::open_connection(host, port, options);
   auto session = std::make_shared<detail::subscriber_session>(std::move(conn), options);
   detail::session::start(session);
-  co_return subscriber{std::move(host), port, std::move(options), std::move(session)};
+  // Named, not a braced temporary in the co_return: g++ 12 miscompiles those (it
+  // copies the std::string members bitwise, leaving them pointing into this frame).
+  subscriber result{std::move(host), port, std::move(options), std::move(session)};
+  co_return result;
 }
 
 // Not coroutines: the sets change at the call, so reconnect() restores what was asked
