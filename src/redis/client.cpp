@@ -57,10 +57,9 @@ class client_session final : public session {
     while (!w.done()) {
       const bool woken = co_await w.wake.wait_until(at);
       if (!woken && !w.done())
-        s.close(errc::timed_out,
-                "redis::client: no reply within command_timeout (" +
-                    std::to_string(s.options().command_timeout.count()) +
-                    " ms); the connection was closed");
+        s.close(errc::timed_out, "redis::client: no reply within command_timeout (" +
+                                     std::to_string(s.options().command_timeout.count()) +
+                                     " ms); the connection was closed");
     }
     if (w.error) throw_error(w.error, s.reason_message());
   }
@@ -142,7 +141,9 @@ client& client::operator=(client&& other) noexcept {
   return *this;
 }
 
-client::~client() { close(); }
+client::~client() {
+  close();
+}
 
 asio::awaitable<client> client::connect(std::string host, std::uint16_t port) {
   return connect(std::move(host), port, client_options{});
@@ -168,7 +169,9 @@ asio::awaitable<std::vector<resp::value>> client::pipeline(
   return detail::pipeline(session_, std::move(commands));
 }
 
-bool client::connected() const noexcept { return session_ && session_->open(); }
+bool client::connected() const noexcept {
+  return session_ && session_->open();
+}
 
 asio::awaitable<void> client::reconnect() {
   close();

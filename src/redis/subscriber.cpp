@@ -16,10 +16,14 @@ enum class sub_kind { subscribe, unsubscribe, psubscribe, punsubscribe };
 
 inline const char* command_name(sub_kind k) noexcept {
   switch (k) {
-    case sub_kind::subscribe: return "SUBSCRIBE";
-    case sub_kind::unsubscribe: return "UNSUBSCRIBE";
-    case sub_kind::psubscribe: return "PSUBSCRIBE";
-    case sub_kind::punsubscribe: return "PUNSUBSCRIBE";
+    case sub_kind::subscribe:
+      return "SUBSCRIBE";
+    case sub_kind::unsubscribe:
+      return "UNSUBSCRIBE";
+    case sub_kind::psubscribe:
+      return "PSUBSCRIBE";
+    case sub_kind::punsubscribe:
+      return "PUNSUBSCRIBE";
   }
   return "";
 }
@@ -179,7 +183,9 @@ subscriber& subscriber::operator=(subscriber&& other) noexcept {
   return *this;
 }
 
-subscriber::~subscriber() { close(); }
+subscriber::~subscriber() {
+  close();
+}
 
 asio::awaitable<subscriber> subscriber::connect(std::string host, std::uint16_t port) {
   return connect(std::move(host), port, client_options{});
@@ -230,7 +236,9 @@ asio::awaitable<message> subscriber::receive() {
   return detail::subscriber_session::receive(session_);
 }
 
-bool subscriber::connected() const noexcept { return session_ && session_->open(); }
+bool subscriber::connected() const noexcept {
+  return session_ && session_->open();
+}
 
 asio::awaitable<void> subscriber::reconnect() {
   close();
@@ -252,7 +260,9 @@ void subscriber::close() noexcept {
   if (session_) session_->close(errc::connection_closed, "redis::subscriber: closed");
 }
 
-std::size_t subscriber::queued() const noexcept { return session_ ? session_->queued() : 0; }
+std::size_t subscriber::queued() const noexcept {
+  return session_ ? session_->queued() : 0;
+}
 
 std::error_code subscriber::close_reason() const noexcept {
   return session_ ? session_->reason() : std::error_code{};

@@ -73,7 +73,8 @@ class client {
   asio::awaitable<resp::value> command(std::vector<std::string> args);
   // Several commands in one write; their replies, in order. One deadline
   // (command_timeout) for all of them.
-  asio::awaitable<std::vector<resp::value>> pipeline(std::vector<std::vector<std::string>> commands);
+  asio::awaitable<std::vector<resp::value>> pipeline(
+      std::vector<std::vector<std::string>> commands);
 
   bool connected() const noexcept;
   // Opens a new connection to the same host and port with the same options (one

@@ -35,8 +35,8 @@ struct value {
   // Every member has an initializer, so designated initializers may name only the
   // ones they need (value{.kind = resp::kind::integer, .integer = 3}) without
   // -Wmissing-field-initializers.
-  std::string text{};        // simple_string, error (code first: "ERR ..."), bulk_string
-  std::int64_t integer = 0;  // integer
+  std::string text{};             // simple_string, error (code first: "ERR ..."), bulk_string
+  std::int64_t integer = 0;       // integer
   std::vector<value> elements{};  // array
 
   bool is_error() const noexcept { return kind == resp::kind::error; }
