@@ -37,8 +37,8 @@ class redis_instance {
   // installed or does not come up.
   redis_instance() {
     REQUIRE_MESSAGE(::access(server_path, X_OK) == 0,
-                    "redis-server is not installed at " << server_path
-                                                        << " (Debian: apt-get install redis-server)");
+                    "redis-server is not installed at "
+                        << server_path << " (Debian: apt-get install redis-server)");
     std::string tmpl = (std::filesystem::temp_directory_path() / "coronet-redis-XXXXXX").string();
     REQUIRE_MESSAGE(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp failed");
     dir_ = tmpl;
@@ -128,10 +128,10 @@ class redis_instance {
 
   // Starts redis-server; true once it answers PING, false if it exited first.
   bool launch() {
-    std::vector<std::string> argv{server_path,  "--port",      std::to_string(port_),
-                                  "--bind",     "127.0.0.1",   "--save",
-                                  "",           "--appendonly", "no",
-                                  "--dir",      dir_.string()};
+    std::vector<std::string> argv{server_path, "--port",       std::to_string(port_),
+                                  "--bind",    "127.0.0.1",    "--save",
+                                  "",          "--appendonly", "no",
+                                  "--dir",     dir_.string()};
     const std::string log_path = (dir_ / "redis.log").string();
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);

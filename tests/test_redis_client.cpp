@@ -22,9 +22,15 @@ using strings = std::vector<std::string>;
 
 namespace {
 
-value ok() { return {.kind = resp::kind::simple_string, .text = "OK"}; }
-value bulk(std::string s) { return {.kind = resp::kind::bulk_string, .text = std::move(s)}; }
-value num(std::int64_t n) { return {.kind = resp::kind::integer, .integer = n}; }
+value ok() {
+  return {.kind = resp::kind::simple_string, .text = "OK"};
+}
+value bulk(std::string s) {
+  return {.kind = resp::kind::bulk_string, .text = std::move(s)};
+}
+value num(std::int64_t n) {
+  return {.kind = resp::kind::integer, .integer = n};
+}
 
 // Waits until `count` coroutines spawned with done() as their completion finished;
 // keeps the first exception.
@@ -157,7 +163,7 @@ asio::awaitable<void> concurrent_commands(std::uint16_t port) {
 
 asio::awaitable<void> pipelines(std::uint16_t port) {
   auto c = co_await redis::client::connect("127.0.0.1", port);
-  auto batch = std::vector<strings>{{"SET", "a", "1"},  {"INCR", "a"},    {"GET", "a"},
+  auto batch = std::vector<strings>{{"SET", "a", "1"},  {"INCR", "a"},   {"GET", "a"},
                                     {"HSET", "a", "f"}, {"GET", "none"}, {"ECHO", "done"}};
   auto replies = co_await c.pipeline(batch);
   REQUIRE(replies.size() == 6);
@@ -222,14 +228,15 @@ asio::awaitable<void> command_timeout(std::uint16_t port) {
   // BLPOP blocks for 2 s on an empty list: its reply is later than the timeout. A
   // command sent after it waits behind it and fails with it.
   auto blpop = strings{"BLPOP", "empty-list", "2"};
+  std::error_code ec;
   std::error_code behind;
-  latch second{ex, 1};
+  latch both{ex, 2};
   const auto start = std::chrono::steady_clock::now();
-  auto first = error_of(c.command(blpop));
-  asio::co_spawn(ex, pending_get(&c, &behind), second.done());
-  const auto ec = co_await std::move(first);
+  // co_spawn starts each right away, in this order: BLPOP is sent first.
+  asio::co_spawn(ex, store_error(error_of(c.command(blpop)), &ec), both.done());
+  asio::co_spawn(ex, pending_get(&c, &behind), both.done());
+  co_await both.wait();
   const auto took = std::chrono::steady_clock::now() - start;
-  co_await second.wait();
   CHECK(ec == errc::timed_out);
   CHECK(behind == errc::timed_out);
   CHECK(took < std::chrono::milliseconds(1500));
@@ -418,6 +425,35 @@ asio::awaitable<void> messages_during_subscribe(std::uint16_t port) {
   }
 }
 
+asio::awaitable<void> slow_consumer(std::uint16_t port) {
+  // With max_queued_messages = 5 the subscriber stops reading once five messages wait:
+  // the rest stay in the socket and in Redis, and arrive, all of them and in order, as
+  // receive() catches up.
+  redis::client_options o;
+  o.max_queued_messages = 5;
+  auto pub = co_await redis::client::connect("127.0.0.1", port);
+  auto sub = co_await redis::subscriber::connect("127.0.0.1", port, o);
+  auto ch = strings{"flood"};
+  co_await sub.subscribe(ch);
+  constexpr int n = 200;
+  const std::string pad(1024, 'x');
+  std::vector<strings> batch;
+  for (int i = 0; i < n; ++i)
+    batch.push_back({"PUBLISH", "flood", std::to_string(i) + ":" + pad});
+  co_await pub.pipeline(batch);
+  co_await sleep_for(100ms);
+  // One read's worth at most (16 KiB of ~1 KiB messages) past the limit.
+  CHECK(sub.queued() >= 5);
+  CHECK(sub.queued() <= 30);
+  bool in_order = true;
+  for (int i = 0; i < n; ++i) {
+    auto m = co_await sub.receive();
+    in_order = in_order && m.payload == std::to_string(i) + ":" + pad;
+  }
+  CHECK(in_order);
+  CHECK(sub.queued() == 0);
+}
+
 asio::awaitable<void> receive_until_error(redis::subscriber* sub, std::error_code* out) {
   try {
     for (;;)
@@ -586,6 +622,11 @@ TEST_SUITE("redis") {
   TEST_CASE("redis: messages arriving during subscribe() are queued, not lost") {
     redis_instance redis;
     run(messages_during_subscribe(redis.port()));
+  }
+
+  TEST_CASE("redis: a slow subscriber stops reading at max_queued_messages, loses nothing") {
+    redis_instance redis;
+    run(slow_consumer(redis.port()));
   }
 
   TEST_CASE("redis: close() ends a pending receive() and pending commands promptly") {

@@ -20,12 +20,24 @@ using resp::value;
 
 namespace {
 
-value simple(std::string s) { return {.kind = resp::kind::simple_string, .text = std::move(s)}; }
-value err(std::string s) { return {.kind = resp::kind::error, .text = std::move(s)}; }
-value num(std::int64_t n) { return {.kind = resp::kind::integer, .integer = n}; }
-value bulk(std::string s) { return {.kind = resp::kind::bulk_string, .text = std::move(s)}; }
-value nil() { return {}; }
-value array(std::vector<value> e) { return {.kind = resp::kind::array, .elements = std::move(e)}; }
+value simple(std::string s) {
+  return {.kind = resp::kind::simple_string, .text = std::move(s)};
+}
+value err(std::string s) {
+  return {.kind = resp::kind::error, .text = std::move(s)};
+}
+value num(std::int64_t n) {
+  return {.kind = resp::kind::integer, .integer = n};
+}
+value bulk(std::string s) {
+  return {.kind = resp::kind::bulk_string, .text = std::move(s)};
+}
+value nil() {
+  return {};
+}
+value array(std::vector<value> e) {
+  return {.kind = resp::kind::array, .elements = std::move(e)};
+}
 
 struct outcome {
   std::vector<value> replies;
@@ -272,11 +284,11 @@ TEST_SUITE("resp") {
         "$abc\r\n",
         "$3\r\nabcd\r\n",  // no CRLF after the payload
         "$3\r\nab\r\n\r\n",
-        "+OK\n",                 // LF without CR
-        "+OK\rx",                // CR without LF
-        "+O\nK\r\n",             // LF inside a simple string
-        "-E\nR\r\n",             // and inside an error
-        ":1\rx\n",               // header CR without LF
+        "+OK\n",                     // LF without CR
+        "+OK\rx",                    // CR without LF
+        "+O\nK\r\n",                 // LF inside a simple string
+        "-E\nR\r\n",                 // and inside an error
+        ":1\rx\n",                   // header CR without LF
         "$" + std::string(30, '9'),  // no CR within a header's length
         "*1\r\n?x\r\n",              // inside an array
         "\r\n",

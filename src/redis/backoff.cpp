@@ -15,10 +15,12 @@ std::chrono::milliseconds backoff::next() {
   // Double for next time, without overflowing: stop at max.
   step_ = step_ > max_ / 2 ? max_ : std::min(step_ * 2, max_);
   std::uniform_int_distribution<std::chrono::milliseconds::rep> pick{step.count() / 2,
-                                                                      step.count()};
+                                                                     step.count()};
   return std::chrono::milliseconds{pick(random_)};
 }
 
-void backoff::reset() noexcept { step_ = first_; }
+void backoff::reset() noexcept {
+  step_ = first_;
+}
 
 }  // namespace coronet::redis

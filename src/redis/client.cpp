@@ -57,10 +57,9 @@ class client_session final : public session {
     while (!w.done()) {
       const bool woken = co_await w.wake.wait_until(at);
       if (!woken && !w.done())
-        s.close(errc::timed_out,
-                "redis::client: no reply within command_timeout (" +
-                    std::to_string(s.options().command_timeout.count()) +
-                    " ms); the connection was closed");
+        s.close(errc::timed_out, "redis::client: no reply within command_timeout (" +
+                                     std::to_string(s.options().command_timeout.count()) +
+                                     " ms); the connection was closed");
     }
     if (w.error) throw_error(w.error, s.reason_message());
   }
@@ -142,14 +141,23 @@ client& client::operator=(client&& other) noexcept {
   return *this;
 }
 
-client::~client() { close(); }
+client::~client() {
+  close();
+}
+
+asio::awaitable<client> client::connect(std::string host, std::uint16_t port) {
+  return connect(std::move(host), port, client_options{});
+}
 
 asio::awaitable<client> client::connect(std::string host, std::uint16_t port,
                                         client_options options) {
   auto conn = co_await detail::open_connection(host, port, options);
   auto session = std::make_shared<detail::client_session>(std::move(conn), options);
   detail::session::start(session);
-  co_return client{std::move(host), port, std::move(options), std::move(session)};
+  // Named, not a braced temporary in the co_return: g++ 12 miscompiles those (it
+  // copies the std::string members bitwise, leaving them pointing into this frame).
+  client result{std::move(host), port, std::move(options), std::move(session)};
+  co_return result;
 }
 
 asio::awaitable<resp::value> client::command(std::vector<std::string> args) {
@@ -161,7 +169,9 @@ asio::awaitable<std::vector<resp::value>> client::pipeline(
   return detail::pipeline(session_, std::move(commands));
 }
 
-bool client::connected() const noexcept { return session_ && session_->open(); }
+bool client::connected() const noexcept {
+  return session_ && session_->open();
+}
 
 asio::awaitable<void> client::reconnect() {
   close();

@@ -16,10 +16,14 @@ enum class sub_kind { subscribe, unsubscribe, psubscribe, punsubscribe };
 
 inline const char* command_name(sub_kind k) noexcept {
   switch (k) {
-    case sub_kind::subscribe: return "SUBSCRIBE";
-    case sub_kind::unsubscribe: return "UNSUBSCRIBE";
-    case sub_kind::psubscribe: return "PSUBSCRIBE";
-    case sub_kind::punsubscribe: return "PUNSUBSCRIBE";
+    case sub_kind::subscribe:
+      return "SUBSCRIBE";
+    case sub_kind::unsubscribe:
+      return "UNSUBSCRIBE";
+    case sub_kind::psubscribe:
+      return "PSUBSCRIBE";
+    case sub_kind::punsubscribe:
+      return "PUNSUBSCRIBE";
   }
   return "";
 }
@@ -179,14 +183,23 @@ subscriber& subscriber::operator=(subscriber&& other) noexcept {
   return *this;
 }
 
-subscriber::~subscriber() { close(); }
+subscriber::~subscriber() {
+  close();
+}
+
+asio::awaitable<subscriber> subscriber::connect(std::string host, std::uint16_t port) {
+  return connect(std::move(host), port, client_options{});
+}
 
 asio::awaitable<subscriber> subscriber::connect(std::string host, std::uint16_t port,
                                                 client_options options) {
   auto conn = co_await detail::open_connection(host, port, options);
   auto session = std::make_shared<detail::subscriber_session>(std::move(conn), options);
   detail::session::start(session);
-  co_return subscriber{std::move(host), port, std::move(options), std::move(session)};
+  // Named, not a braced temporary in the co_return: g++ 12 miscompiles those (it
+  // copies the std::string members bitwise, leaving them pointing into this frame).
+  subscriber result{std::move(host), port, std::move(options), std::move(session)};
+  co_return result;
 }
 
 // Not coroutines: the sets change at the call, so reconnect() restores what was asked
@@ -223,7 +236,9 @@ asio::awaitable<message> subscriber::receive() {
   return detail::subscriber_session::receive(session_);
 }
 
-bool subscriber::connected() const noexcept { return session_ && session_->open(); }
+bool subscriber::connected() const noexcept {
+  return session_ && session_->open();
+}
 
 asio::awaitable<void> subscriber::reconnect() {
   close();
@@ -245,7 +260,9 @@ void subscriber::close() noexcept {
   if (session_) session_->close(errc::connection_closed, "redis::subscriber: closed");
 }
 
-std::size_t subscriber::queued() const noexcept { return session_ ? session_->queued() : 0; }
+std::size_t subscriber::queued() const noexcept {
+  return session_ ? session_->queued() : 0;
+}
 
 std::error_code subscriber::close_reason() const noexcept {
   return session_ ? session_->reason() : std::error_code{};

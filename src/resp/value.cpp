@@ -11,17 +11,32 @@ void quoted(std::string_view s, std::string& out) {
   out.push_back('"');
   for (const char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf, sizeof buf, "\\x%02x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buf;
         } else {
           out.push_back(c);
@@ -33,12 +48,23 @@ void quoted(std::string_view s, std::string& out) {
 
 void append(const value& v, std::size_t indent, std::string& out) {
   switch (v.kind) {
-    case kind::simple_string: out += v.text; return;
-    case kind::error: out += "(error) " + v.text; return;
-    case kind::integer: out += "(integer) " + std::to_string(v.integer); return;
-    case kind::bulk_string: quoted(v.text, out); return;
-    case kind::null: out += "(nil)"; return;
-    case kind::array: break;
+    case kind::simple_string:
+      out += v.text;
+      return;
+    case kind::error:
+      out += "(error) " + v.text;
+      return;
+    case kind::integer:
+      out += "(integer) " + std::to_string(v.integer);
+      return;
+    case kind::bulk_string:
+      quoted(v.text, out);
+      return;
+    case kind::null:
+      out += "(nil)";
+      return;
+    case kind::array:
+      break;
   }
   if (v.elements.empty()) {
     out += "(empty array)";

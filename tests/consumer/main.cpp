@@ -1,7 +1,9 @@
-// Built against an installed coronet (coronet::coronet and coronet::json): one echo round
-// trip and one JSON-RPC call on loopback.
+// Built against an installed coronet (coronet::coronet, coronet::json, coronet::redis): one
+// echo round trip and one JSON-RPC call on loopback, and the Redis client's backoff (no
+// redis-server needed) to check coronet::redis links.
 #include <coronet/coronet.hpp>
 #include <coronet/json.hpp>
+#include <coronet/redis.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -59,6 +61,8 @@ int main() {
   rpc_server.stop();
   server.wait();
   rpc_server.wait();
+  coronet::redis::backoff delay{std::chrono::milliseconds(100), std::chrono::seconds(1)};
+  const auto first = delay.next();
   std::cout << "consumer got: " << reply << " and sum " << total << '\n';
-  return reply == "ping" && total == 7 ? 0 : 1;
+  return reply == "ping" && total == 7 && first.count() >= 50 && first.count() <= 100 ? 0 : 1;
 }

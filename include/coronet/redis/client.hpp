@@ -57,7 +57,10 @@ class client {
   // refused, ...), errc::timed_out, or errc::handshake_failed when AUTH or CLIENT
   // SETNAME is answered with an error (the reply's text in what()).
   static asio::awaitable<client> connect(std::string host, std::uint16_t port,
-                                         client_options options = {});
+                                         client_options options);
+  // With default options. An overload rather than a default argument: g++ 12 corrupts
+  // a default `= {}` argument (a braced temporary) inside the caller's co_await.
+  static asio::awaitable<client> connect(std::string host, std::uint16_t port);
 
   client(client&&) noexcept;
   client& operator=(client&&) noexcept;
@@ -70,7 +73,8 @@ class client {
   asio::awaitable<resp::value> command(std::vector<std::string> args);
   // Several commands in one write; their replies, in order. One deadline
   // (command_timeout) for all of them.
-  asio::awaitable<std::vector<resp::value>> pipeline(std::vector<std::vector<std::string>> commands);
+  asio::awaitable<std::vector<resp::value>> pipeline(
+      std::vector<std::vector<std::string>> commands);
 
   bool connected() const noexcept;
   // Opens a new connection to the same host and port with the same options (one

@@ -60,7 +60,10 @@ class subscriber {
  public:
   // As client::connect (AUTH and CLIENT SETNAME included).
   static asio::awaitable<subscriber> connect(std::string host, std::uint16_t port,
-                                             client_options options = {});
+                                             client_options options);
+  // With default options. An overload rather than a default argument: g++ 12 corrupts
+  // a default `= {}` argument (a braced temporary) inside the caller's co_await.
+  static asio::awaitable<subscriber> connect(std::string host, std::uint16_t port);
 
   subscriber(subscriber&&) noexcept;
   subscriber& operator=(subscriber&&) noexcept;

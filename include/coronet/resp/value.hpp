@@ -18,14 +18,26 @@
 
 namespace coronet::resp {
 
+// GCC's -Wshadow takes the scoped enumerator `null` for a shadow of resp::null (the
+// null bulk string constant of reply.hpp); being scoped, it cannot shadow anything.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 enum class kind { simple_string, error, integer, bulk_string, null, array };
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 struct value {
   // The null bulk string `$-1` and the null array `*-1` are both kind::null.
   resp::kind kind = resp::kind::null;
-  std::string text;          // simple_string, error (code first: "ERR ..."), bulk_string
-  std::int64_t integer = 0;  // integer
-  std::vector<value> elements;  // array
+  // Every member has an initializer, so designated initializers may name only the
+  // ones they need (value{.kind = resp::kind::integer, .integer = 3}) without
+  // -Wmissing-field-initializers.
+  std::string text{};             // simple_string, error (code first: "ERR ..."), bulk_string
+  std::int64_t integer = 0;       // integer
+  std::vector<value> elements{};  // array
 
   bool is_error() const noexcept { return kind == resp::kind::error; }
   bool is_null() const noexcept { return kind == resp::kind::null; }
