@@ -28,6 +28,10 @@
 namespace {
 
 using namespace std::chrono_literals;
+using coronet::test::child_process;
+using coronet::test::listening;
+using coronet::test::redis_instance;
+using coronet::test::run_to_end;
 
 std::uint16_t free_port() {
   asio::io_context io;
