@@ -26,14 +26,23 @@ fi
 
 work="$(mktemp -d)"
 pids=()
+redis_pid=""
 stop() {
+  local code="${1:-0}"
   trap - INT TERM EXIT
-  # Chat servers first, so they can say goodbye through Redis; then the rest.
+  # The chat servers and HAProxy first, so that the servers can say goodbye through
+  # Redis; Redis last.
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$redis_pid" ]; then
+    kill -TERM "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
+  exit "$code"
 }
-trap stop INT TERM EXIT
+trap stop INT TERM
+trap 'stop $?' EXIT
 
 # Prefixes every line of a process's output with its name.
 label() { sed -u "s/^/[$1] /" >&2; }
@@ -72,7 +81,6 @@ backend chat
 CFG
 haproxy -db -f "$work/haproxy.cfg" > >(label haproxy) 2>&1 &
 pids+=($!)
-pids+=("$redis_pid")  # last: the chat servers need it to say goodbye
 
 cat >&2 <<MSG
 
@@ -82,5 +90,6 @@ cat >&2 <<MSG
   Ctrl-C stops everything.
 
 MSG
-wait -n "${pids[@]}" || true
+wait -n "${pids[@]}" "$redis_pid" || true
 echo "cluster.sh: a process exited; stopping the rest" >&2
+stop

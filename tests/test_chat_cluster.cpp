@@ -385,6 +385,47 @@ TEST_SUITE("cluster") {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
   }
+
+  TEST_CASE("cluster: scripts/cluster.sh runs Redis, two instances and HAProxy; Ctrl-C stops them all") {
+    const auto front = free_port();
+    const auto redis_port = free_port();
+    const auto a_port = free_port();
+    const auto b_port = free_port();
+    const std::string script = std::string{CORONET_SOURCE_DIR} + "/scripts/cluster.sh";
+    child_process cluster{{"/usr/bin/env", "CLUSTER_PORT=" + std::to_string(front),
+                           "REDIS_PORT=" + std::to_string(redis_port),
+                           "A_PORT=" + std::to_string(a_port), "B_PORT=" + std::to_string(b_port),
+                           std::string{"CHAT_SERVER="} + CLI_CHAT_SERVER_PATH, "bash", script}};
+    REQUIRE_MESSAGE(cluster.wait_stderr(std::regex{"Join from two terminals"}, 30s), cluster.err_text);
+    REQUIRE(cluster.wait_stderr(std::regex{R"(\[a\] .*joined the room)"}, 20s));
+    REQUIRE(cluster.wait_stderr(std::regex{R"(\[b\] .*joined the room)"}, 20s));
+    {
+      member one{front};
+      one.send("one");
+      REQUIRE(one.wait(R"(^\* welcome, one!)"));
+      member two{front};
+      two.send("two");
+      CHECK(two.wait(R"(^\* welcome, two! online: one, two$)"));
+      two.send("hello one");
+      CHECK(one.wait(R"(^<two> hello one$)"));
+      // Round robin: one joined on each instance.
+      const auto first = cluster.wait_stderr(std::regex{R"(\[([ab])\] [^\n]*join: one)"}, 5s);
+      const auto second = cluster.wait_stderr(std::regex{R"(\[([ab])\] [^\n]*join: two)"}, 5s);
+      REQUIRE(first);
+      REQUIRE(second);
+      CHECK(*first != *second);
+    }
+    cluster.signal(SIGINT);
+    CHECK(cluster.wait(20s) == 0);
+    // Everything it started is gone: nothing listens on its ports any more.
+    for (const auto port : {front, redis_port, a_port, b_port}) {
+      asio::io_context io;
+      asio::ip::tcp::socket probe{io};
+      std::error_code ec;
+      probe.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+      CHECK_MESSAGE(ec, "port " << port << " still answers");
+    }
+  }
 }
 
 #endif  // CLI_CHAT_SERVER_PATH
