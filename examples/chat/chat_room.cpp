@@ -4,6 +4,7 @@
 #include "cluster.hpp"
 
 #include <asio/post.hpp>
+#include <asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -168,39 +169,71 @@ std::vector<std::string> room::users() const {
 }
 
 asio::awaitable<room_error> room::join(member* m, coronet::framed<coronet::line_codec>* frames,
-                                       std::string name, std::vector<std::string>* users) {
+                                       std::string name) {
   if (!valid_name(name)) co_return room_error::invalid_name;
   const auto k = key(name);
-  {
-    std::lock_guard lock{mutex_};
-    auto [it, inserted] = by_key_.try_emplace(k, entry{m->id, name, m->mode, m->out});
-    if (!inserted) co_return room_error::name_taken;
-    *users = users_locked();
-  }
   if (cluster_ != nullptr && cluster_->whole()) {
-    // Held here first, so that nobody on this instance takes it meanwhile; then the
-    // cluster-wide registry decides.
-    std::optional<std::vector<std::string>> everyone;
+    {
+      // Held here first, so that nobody on this instance takes it meanwhile; then the
+      // cluster-wide registry decides.
+      std::lock_guard lock{mutex_};
+      if (!by_key_.try_emplace(k, entry{m->id, name, m->mode, m->out}).second)
+        co_return room_error::name_taken;
+    }
+    // The joiner enters delivery and is welcomed on its own thread, at the point of the
+    // event stream where its join is (the cluster calls this there).
+    auto here = co_await asio::this_coro::executor;
+    auto enter = [this, m, frames, here, name](std::vector<std::string> users) {
+      asio::post(here, [this, m, frames, name, users = std::move(users)] {
+        m->place = (m->mode == mode::json ? json_ : text_).join(*frames);
+        welcome(*m, *frames, name, users);
+      });
+    };
+    bool joined = false;
     bool answered = false;
     try {
-      everyone = co_await cluster_->join(name, events::joined(name).json);
+      joined = co_await cluster_->join(name, events::joined(name).json, enter);
       answered = true;
     } catch (const std::system_error&) {
-      // Split under us: this instance alone decides, as while split.
+      // Split under us: this instance alone decides, as while split (below).
     }
-    if (answered && !everyone) {
-      std::lock_guard lock{mutex_};
-      auto it = by_key_.find(k);
-      if (it != by_key_.end() && it->second.id == m->id) by_key_.erase(it);
-      co_return room_error::name_taken;
+    if (answered) {
+      if (!joined) {
+        std::lock_guard lock{mutex_};
+        auto it = by_key_.find(k);
+        if (it != by_key_.end() && it->second.id == m->id) by_key_.erase(it);
+        co_return room_error::name_taken;
+      }
+      log_join(*m, name);
+      co_return room_error::none;
     }
-    if (everyone) *users = std::move(*everyone);
   }
-  m->place = (m->mode == mode::json ? json_ : text_).join(*frames);
-  broadcast(events::joined(name), m);
-  examples::log_event(examples::level::info, "join", {{"conn", m->id}, {"name", name}},
-                      "join: ", name, " (connection ", m->id, ")");
+  std::vector<std::string> users;
+  {
+    // Under the lock, so that joins are announced in the order their welcomes list
+    // them: a member welcomed with a list gets a "joined" for exactly those after it.
+    std::lock_guard lock{mutex_};
+    auto [it, inserted] = by_key_.try_emplace(k, entry{m->id, name, m->mode, m->out});
+    if (!inserted && it->second.id != m->id) co_return room_error::name_taken;
+    users = users_locked();
+    m->place = (m->mode == mode::json ? json_ : text_).join(*frames);
+    broadcast(events::joined(name), m);
+  }
+  welcome(*m, *frames, name, users);
+  log_join(*m, name);
   co_return room_error::none;
+}
+
+void room::welcome(const member& m, coronet::framed<coronet::line_codec>& frames,
+                   const std::string& name, const std::vector<std::string>& users) {
+  // A member too slow to take its own welcome is dropped, as for any reply.
+  if (!frames.try_send(std::string_view{events::welcome(name, users).for_mode(m.mode)}))
+    frames.close();
+}
+
+void room::log_join(const member& m, const std::string& name) {
+  examples::log_event(examples::level::info, "join", {{"conn", m.id}, {"name", name}}, "join: ",
+                      name, " (connection ", m.id, ")");
 }
 
 asio::awaitable<room_error> room::rename(std::uint64_t id, std::string from, std::string to) {
@@ -224,10 +257,12 @@ asio::awaitable<room_error> room::rename(std::uint64_t id, std::string from, std
     auto it = by_key_.find(new_key);
     if (it != by_key_.end() && it->second.id == id && it->second.renaming) by_key_.erase(it);
   };
+  bool announced = false;  // by the cluster, to everyone here, in the stream's order
   if (cluster_ != nullptr && cluster_->whole()) {
     bool taken = false;
     try {
       taken = !co_await cluster_->rename(from, to, events::renamed(from, to).json);
+      announced = !taken;
     } catch (const std::system_error&) {
       // Split under us: this instance alone decides.
     }
@@ -249,7 +284,7 @@ asio::awaitable<room_error> room::rename(std::uint64_t id, std::string from, std
     auto now = by_key_.find(new_key);
     if (now != by_key_.end() && now->second.id == id) now->second.renaming = false;
   }
-  broadcast(events::renamed(from, to), nullptr);
+  if (!announced) broadcast(events::renamed(from, to), nullptr);
   examples::log_event(examples::level::info, "rename", {{"from", from}, {"to", to}},
                       "rename: ", from, " -> ", to);
   co_return room_error::none;
@@ -318,8 +353,12 @@ void room::leave(member& m, const std::string& name) {
   }
   m.place.leave();
   auto event = events::left(name);
-  broadcast(event, nullptr);
-  if (cluster_ != nullptr && was_here) cluster_->leave(name, std::move(event.json));
+  // Shared: everyone here gets it back from the channel, in the stream's order (so a
+  // member joining meanwhile learns of it exactly when its welcome still listed it).
+  if (cluster_ != nullptr && cluster_->whole() && was_here)
+    cluster_->leave(name, std::move(event.json));
+  else
+    broadcast(event, nullptr);
   examples::log_event(examples::level::info, "leave", {{"conn", m.id}, {"name", name}},
                       "leave: ", name, " (connection ", m.id, ")");
 }

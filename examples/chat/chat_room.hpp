@@ -105,11 +105,14 @@ class room {
   };
 
   // Called on the member's own thread (its session), with its connection's frames;
-  // `m`, `frames` and `users` must outlive the call. With a cluster attached, join,
-  // rename, whisper and everyone() ask Redis; while the room is split they act on this
+  // `m` and `frames` must outlive the call. With a cluster attached, join, rename,
+  // whisper and everyone() ask Redis; while the room is split they act on this
   // instance's members alone.
+  //
+  // join() sends the welcome (with everyone's names) itself, before any other event
+  // reaches the member.
   asio::awaitable<room_error> join(member* m, coronet::framed<coronet::line_codec>* frames,
-                                   std::string name, std::vector<std::string>* users);
+                                   std::string name);
   asio::awaitable<room_error> rename(std::uint64_t id, std::string from, std::string to);
   // To oneself: one copy (the sender's form).
   asio::awaitable<room_error> whisper(const member* from, std::string from_name, std::string to,
@@ -149,6 +152,9 @@ class room {
     bool renaming = false;  // the new name of a rename in progress: held, not listed yet
   };
 
+  void welcome(const member& m, coronet::framed<coronet::line_codec>& frames,
+               const std::string& name, const std::vector<std::string>& users);
+  static void log_join(const member& m, const std::string& name);
   // A whisper to one member; a member too slow to take it is dropped.
   void send_or_drop(const entry& target, const std::string& line);
   // To every member but `except` (no one when null).

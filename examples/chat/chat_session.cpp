@@ -147,14 +147,12 @@ class session_state {
 
   asio::awaitable<void> join(std::string name) {
     if (joined()) co_return fail("already_joined", "already joined as " + name_);
-    std::vector<std::string> users;
-    const auto error = co_await room_->join(&self_, frames_, name, &users);
+    const auto error = co_await room_->join(&self_, frames_, name);
     if (error == room_error::invalid_name)
       co_return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
     if (error == room_error::name_taken)
       co_return fail(code(error), "the name " + name + " is taken");
-    name_ = name;
-    reply(events::welcome(name_, users));
+    name_ = name;  // and the room sent the welcome
   }
 
   void say(const std::string& text) {

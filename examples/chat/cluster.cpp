@@ -167,6 +167,8 @@ asio::awaitable<void> cluster::run() {
     if (stopping_) break;
     set_whole(false);
     link_->close();
+    for (auto& [seq, op] : pending_)  // their events will not come back: a split
+      if (op.wake != nullptr) op.wake->cancel();
     examples::log_event(examples::level::warn, "split", {{"error", failure}},
                         "chat cluster: lost Redis (", failure, "); serving this instance's ",
                         "members alone and reconnecting");
@@ -263,18 +265,41 @@ asio::awaitable<void> cluster::receive_loop() {
   }
 }
 
+// Payloads: "ORIGIN\nJSON" on the events channel, optionally followed by "\n#SEQ" (a
+// membership change this instance made, which its own members get from the channel too,
+// in the stream's order) and, for a join, "\nName" lines (everyone, for the welcome);
+// "ORIGIN\nKEY\nJSON" on this instance's whisper channel.
 void cluster::deliver(const std::string& channel, const std::string& payload) {
-  // "ORIGIN\n{json}" on the events channel, "ORIGIN\nKEY\n{json}" on ours.
   const auto nl = payload.find('\n');
   if (nl == std::string::npos) return;
-  if (channel == options_.prefix + "events") {
-    if (std::string_view{payload}.substr(0, nl) == options_.node) return;  // delivered already
-    room_->deliver(payload.substr(nl + 1));
+  if (channel != options_.prefix + "events") {
+    const auto nl2 = payload.find('\n', nl + 1);
+    if (nl2 == std::string::npos) return;
+    room_->deliver_whisper(payload.substr(nl + 1, nl2 - nl - 1), payload.substr(nl2 + 1));
     return;
   }
-  const auto nl2 = payload.find('\n', nl + 1);
-  if (nl2 == std::string::npos) return;
-  room_->deliver_whisper(payload.substr(nl + 1, nl2 - nl - 1), payload.substr(nl2 + 1));
+  const auto json_end = std::min(payload.find('\n', nl + 1), payload.size());
+  auto json = payload.substr(nl + 1, json_end - nl - 1);
+  if (std::string_view{payload}.substr(0, nl) != options_.node) {
+    room_->deliver(json);
+    return;
+  }
+  // Our own: says went to our members directly; a tagged membership change did not.
+  if (json_end == payload.size() || payload[json_end + 1] != '#') return;
+  const auto seq_end = std::min(payload.find('\n', json_end + 1), payload.size());
+  std::uint64_t seq = 0;
+  for (auto i = json_end + 2; i < seq_end; ++i)
+    seq = seq * 10 + static_cast<std::uint64_t>(payload[i] - '0');
+  std::vector<std::string> names;
+  for (auto at = seq_end; at < payload.size();) {
+    const auto next = std::min(payload.find('\n', at + 1), payload.size());
+    names.push_back(payload.substr(at + 1, next - at - 1));
+    at = next;
+  }
+  const bool joining = !names.empty();
+  if (joining && !pending_.contains(seq)) return;  // its session gave up and joined alone
+  room_->deliver(json);  // before the joiner is in: it does not get its own "joined"
+  echoed(seq, std::move(names));
 }
 
 asio::awaitable<void> cluster::goodbye() {
@@ -314,14 +339,16 @@ asio::awaitable<T> on(asio::io_context& io, asio::awaitable<T> op) {
 
 // The operations below run on the cluster's thread (see on()): they touch the link.
 
-asio::awaitable<std::optional<std::vector<std::string>>> cluster::join(std::string name,
-                                                                       std::string event) {
-  co_return co_await on(io_, join_here(std::move(name), std::move(event)));
+asio::awaitable<bool> cluster::join(std::string name, std::string event,
+                                    std::function<void(std::vector<std::string>)> welcome) {
+  co_return co_await on(io_, join_here(std::move(name), std::move(event), std::move(welcome)));
 }
 
-asio::awaitable<std::optional<std::vector<std::string>>> cluster::join_here(std::string name,
-                                                                            std::string event) {
+asio::awaitable<bool> cluster::join_here(std::string name, std::string event,
+                                         std::function<void(std::vector<std::string>)> welcome) {
   if (!whole() || !link_->connected()) throw_split();
+  const auto seq = next_seq_++;
+  pending_[seq].on_echo = std::move(welcome);
   const auto& p = options_.prefix;
   auto cmd = std::vector<std::string>{"EVAL",
                                       scripts::join,
@@ -332,10 +359,21 @@ asio::awaitable<std::optional<std::vector<std::string>>> cluster::join_here(std:
                                       lower(name),
                                       name,
                                       p + "events",
-                                      options_.node + "\n" + event};
-  const auto reply = co_await commands()->command(std::move(cmd));
-  if (checked(reply).is_null()) co_return std::nullopt;
-  co_return sorted_names(reply);
+                                      options_.node + "\n" + event + "\n#" + std::to_string(seq)};
+  bool taken = false;
+  try {
+    const auto reply = co_await commands()->command(std::move(cmd));
+    taken = checked(reply).is_null();
+  } catch (...) {
+    pending_.erase(seq);
+    throw;
+  }
+  if (taken) {
+    pending_.erase(seq);
+    co_return false;
+  }
+  co_await await_echo(seq);
+  co_return true;
 }
 
 asio::awaitable<bool> cluster::rename(std::string from, std::string to, std::string event) {
@@ -344,6 +382,8 @@ asio::awaitable<bool> cluster::rename(std::string from, std::string to, std::str
 
 asio::awaitable<bool> cluster::rename_here(std::string from, std::string to, std::string event) {
   if (!whole() || !link_->connected()) throw_split();
+  const auto seq = next_seq_++;
+  pending_[seq];
   const auto& p = options_.prefix;
   auto cmd = std::vector<std::string>{"EVAL",
                                       scripts::rename,
@@ -355,9 +395,43 @@ asio::awaitable<bool> cluster::rename_here(std::string from, std::string to, std
                                       lower(to),
                                       to,
                                       p + "events",
-                                      options_.node + "\n" + event};
-  const auto reply = co_await commands()->command(std::move(cmd));
-  co_return checked(reply).integer == 1;
+                                      options_.node + "\n" + event + "\n#" + std::to_string(seq)};
+  bool done = false;
+  try {
+    const auto reply = co_await commands()->command(std::move(cmd));
+    done = checked(reply).integer == 1;
+  } catch (...) {
+    pending_.erase(seq);
+    throw;
+  }
+  if (!done) {
+    pending_.erase(seq);
+    co_return false;
+  }
+  co_await await_echo(seq);
+  co_return true;
+}
+
+asio::awaitable<void> cluster::await_echo(std::uint64_t seq) {
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) throw_split();
+  if (!it->second.echoed) {
+    asio::steady_timer wake{io_, options_.command_timeout};
+    it->second.wake = &wake;
+    co_await wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    it = pending_.find(seq);  // the map may have changed meanwhile
+  }
+  const bool echoed = it != pending_.end() && it->second.echoed;
+  if (it != pending_.end()) pending_.erase(it);
+  if (!echoed) throw_split();  // the link broke (or Redis stalled) before it came back
+}
+
+void cluster::echoed(std::uint64_t seq, std::vector<std::string> names) {
+  auto it = pending_.find(seq);
+  if (it == pending_.end() || it->second.echoed) return;  // given up on: handled as a split
+  it->second.echoed = true;
+  if (it->second.on_echo) it->second.on_echo(std::move(names));
+  if (it->second.wake != nullptr) it->second.wake->cancel();
 }
 
 asio::awaitable<std::vector<std::string>> cluster::users() {
@@ -388,7 +462,7 @@ asio::awaitable<std::optional<located>> cluster::locate_here(std::string name) {
 void cluster::leave(std::string name, std::string event) {
   const auto& p = options_.prefix;
   fire({"EVAL", scripts::leave, "2", p + "names", p + "node:" + options_.node, options_.node,
-        lower(name), p + "events", options_.node + "\n" + event});
+        lower(name), p + "events", options_.node + "\n" + event + "\n#0"});
 }
 
 void cluster::say(std::string event) {

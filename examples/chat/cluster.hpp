@@ -34,10 +34,13 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,11 +94,15 @@ class cluster {
   // ---- operations for sessions, from any thread -------------------------------------
   // Each throws std::system_error when Redis cannot be asked (the room is split).
 
-  // Registers `name`; publishes `event` (the joined event's JSON). The names of every
-  // member (this one included), or nullopt when the name is taken.
-  asio::awaitable<std::optional<std::vector<std::string>>> join(std::string name,
-                                                                std::string event);
-  // Moves a member's registration from `from` to `to`; publishes `event`. False: taken.
+  // Registers `name` and publishes `event` (the joined event's JSON). When the event
+  // comes back on the channel, this instance's members get it and `welcome` is called
+  // (on the cluster's thread) with every member's name: the joiner joins delivery there,
+  // so it gets exactly the events after the list it is welcomed with. Returns false when
+  // the name is taken (then `welcome` is not called).
+  asio::awaitable<bool> join(std::string name, std::string event,
+                             std::function<void(std::vector<std::string>)> welcome);
+  // Moves a member's registration from `from` to `to` and publishes `event`; returns once
+  // this instance's members got it (from the channel, in the stream's order). False: taken.
   asio::awaitable<bool> rename(std::string from, std::string to, std::string event);
   // Every member's name, sorted case-insensitively.
   asio::awaitable<std::vector<std::string>> users();
@@ -103,7 +110,9 @@ class cluster {
   asio::awaitable<std::optional<located>> locate(std::string name);
 
   // Fire and forget, in call order (a lost link drops them: the room is split then).
-  void leave(std::string name, std::string event);  // unregisters and publishes `event`
+  // Unregisters and publishes `event`, which this instance's members get from the
+  // channel too.
+  void leave(std::string name, std::string event);
   void say(std::string event);                      // publishes `event` to the room
   // Publishes a whisper for the member `name` on instance `node`.
   void whisper(std::string node, std::string name, std::string event);
@@ -117,8 +126,11 @@ class cluster {
   asio::awaitable<void> receive_loop();
   asio::awaitable<void> register_members();
   asio::awaitable<void> goodbye();
-  asio::awaitable<std::optional<std::vector<std::string>>> join_here(std::string name,
-                                                                     std::string event);
+  asio::awaitable<bool> join_here(std::string name, std::string event,
+                                  std::function<void(std::vector<std::string>)> welcome);
+  // Waits (up to the command timeout) for the operation `seq`'s event to come back.
+  asio::awaitable<void> await_echo(std::uint64_t seq);
+  void echoed(std::uint64_t seq, std::vector<std::string> names);
   asio::awaitable<bool> rename_here(std::string from, std::string to, std::string event);
   asio::awaitable<std::vector<std::string>> users_here();
   asio::awaitable<std::optional<located>> locate_here(std::string name);
@@ -133,6 +145,15 @@ class cluster {
   std::unique_ptr<link> link_;  // the Redis connections; touched on io_'s thread only
   std::thread thread_;
   std::atomic<bool> whole_{false};
+  // Operations waiting for their event to come back on the channel, by sequence number
+  // (the "#SEQ" line of their payload).
+  struct pending {
+    std::function<void(std::vector<std::string>)> on_echo;
+    asio::steady_timer* wake = nullptr;
+    bool echoed = false;
+  };
+  std::map<std::uint64_t, pending> pending_;  // io_'s thread only
+  std::uint64_t next_seq_ = 1;                // io_'s thread only
   bool split_announced_ = false;  // io_'s thread only
   bool stopping_ = false;         // io_'s thread only
   bool stopped_ = false;

@@ -10,19 +10,28 @@
 
 namespace chat::scripts {
 
-// KEYS: names, node hash. ARGV: node, key, name, channel, event.
-// Nil when the name is taken, else every registered "NODE\nName". Already this
-// member's (registered again after a reconnect while it was joining): nothing to do.
+// KEYS: names, node hash. ARGV: node, key, name, channel, event ("NODE\nJSON\n#SEQ").
+// Nil when the name is taken by someone else. Else registers it and publishes the event
+// followed by every member's name (sorted by key, one per line): the joiner's instance
+// welcomes it with that list when the event comes back on the channel, so the list and
+// the events the joiner gets after it are cut at the same point of the stream.
 inline constexpr const char* join = R"lua(
 local mine = ARGV[1] .. '\n' .. ARGV[3]
 local cur = redis.call('HGET', KEYS[1], ARGV[2])
 if cur and cur ~= mine then return false end
-if not cur then
-  redis.call('HSET', KEYS[1], ARGV[2], mine)
-  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-  redis.call('PUBLISH', ARGV[4], ARGV[5])
+redis.call('HSET', KEYS[1], ARGV[2], mine)
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+local all = redis.call('HGETALL', KEYS[1])
+local order = {}
+for i = 1, #all, 2 do order[#order + 1] = i end
+table.sort(order, function(a, b) return all[a] < all[b] end)
+local names = {}
+for _, i in ipairs(order) do
+  local v = all[i + 1]
+  names[#names + 1] = string.sub(v, (string.find(v, '\n', 1, true) or 0) + 1)
 end
-return redis.call('HVALS', KEYS[1])
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. '\n' .. table.concat(names, '\n'))
+return 1
 )lua";
 
 // KEYS: names, node hash. ARGV: node, old key, new key, new name, channel, event.
