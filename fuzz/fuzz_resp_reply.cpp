@@ -12,8 +12,8 @@ using coronet::fuzz::check;
 
 namespace {
 
-// Depth of arrays in `v` (0 for a leaf), and every limit but max_reply checked on the
-// way down.
+// Depth of arrays in `v` (0 for a leaf or an empty array), and every limit but max_reply checked on
+// the way down.
 std::size_t depth_checked(const resp::value& v, const resp::reply_limits& l) {
   if (v.is_string() || v.is_error()) check(v.text.size() <= l.max_bulk, "string over max_bulk");
   if (!v.is_array()) {
@@ -22,6 +22,8 @@ std::size_t depth_checked(const resp::value& v, const resp::reply_limits& l) {
     return 0;
   }
   check(v.elements.size() <= l.max_elements, "array over max_elements");
+  // An empty array opens nothing, so like a leaf it may sit one level below max_depth.
+  if (v.elements.empty()) return 0;
   std::size_t deepest = 0;
   for (const auto& e : v.elements)
     deepest = std::max(deepest, depth_checked(e, l));

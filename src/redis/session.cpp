@@ -1,13 +1,13 @@
 #include "session.hpp"
 
 #include "coronet/connect.hpp"
+#include "coronet/detail/read_buffer.hpp"
 #include "coronet/timeout.hpp"
 
 #include <asio/co_spawn.hpp>
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -17,8 +17,8 @@ namespace {
 
 // Buffers above this are given back once empty, so one huge reply does not pin its
 // memory for the connection's life.
-constexpr std::size_t keep_buffer = 64 * 1024;
-constexpr std::size_t initial_read_buffer = 16 * 1024;
+constexpr std::size_t keep_buffer = std::size_t{64} * 1024;
+constexpr std::size_t initial_read_buffer = std::size_t{16} * 1024;
 
 asio::awaitable<connection> handshake(connection conn, client_options o) {
   resp_client_codec codec{o.limits};
@@ -133,16 +133,14 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session> self) {
   std::error_code why = errc::connection_closed;
   std::string message = "redis: the server closed the connection";
   try {
-    std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(initial_read_buffer);
-    std::size_t capacity = initial_read_buffer;
-    std::size_t begin = 0;
-    std::size_t end = 0;
+    coronet::detail::read_buffer buf;  // framed<>'s: grows as bytes arrive, compacts
     const std::size_t ceiling = std::max(s.codec_.max_buffered(), initial_read_buffer);
     while (s.open_) {
-      while (begin < end && s.open_) {
-        auto r = s.codec_.decode(std::span<const char>{buf.get() + begin, end - begin});
+      // Every complete reply buffered, before reading again.
+      while (!buf.empty() && s.open_) {
+        auto r = s.codec_.decode(buf.data());
         if (r.status == decode_status::ready) {
-          begin += r.consumed;
+          buf.consume(r.consumed);
           s.on_reply(std::move(r.frame));
           continue;
         }
@@ -153,37 +151,17 @@ asio::awaitable<void> session::read_loop(std::shared_ptr<session> self) {
         break;  // more: read
       }
       if (!s.open_) co_return;
-      if (begin == end) {
-        begin = end = 0;
-        if (capacity > keep_buffer) {
-          buf = std::make_unique_for_overwrite<char[]>(initial_read_buffer);
-          capacity = initial_read_buffer;
-        }
-      }
-      if (end == capacity) {
-        if (begin > 0) {
-          std::memmove(buf.get(), buf.get() + begin, end - begin);
-          end -= begin;
-          begin = 0;
-        } else {
-          // Grow by doubling as bytes arrive, never to a size the peer announced.
-          if (capacity >= ceiling) {
-            s.close(errc::frame_too_large, "redis: a reply over limits.max_reply");
-            co_return;
-          }
-          const std::size_t grown = std::min(capacity * 2, ceiling);
-          auto bigger = std::make_unique_for_overwrite<char[]>(grown);
-          std::memcpy(bigger.get(), buf.get(), end);
-          buf = std::move(bigger);
-          capacity = grown;
-        }
+      buf.shrink(keep_buffer);
+      if (buf.size() >= ceiling) {  // the decoder fails first; this is the backstop
+        s.close(errc::frame_too_large, "redis: a reply over limits.max_reply");
+        co_return;
       }
       while (s.reading_paused() && s.open_)
         co_await s.read_gate_.wait();
       if (!s.open_) co_return;
-      const auto n = co_await s.conn_.read_some(asio::buffer(buf.get() + end, capacity - end));
+      const auto n = co_await s.conn_.read_some(buf.prepare(0, initial_read_buffer, ceiling));
       if (n == 0) break;  // EOF
-      end += n;
+      buf.commit(n);
     }
   } catch (const std::system_error& e) {
     why = e.code();

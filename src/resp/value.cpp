@@ -1,8 +1,8 @@
 // resp::to_string: a reply as redis-cli shows it.
 #include "coronet/resp/value.hpp"
 
-#include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace coronet::resp {
 namespace {
@@ -34,10 +34,11 @@ void quoted(std::string_view s, std::string& out) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
+          constexpr std::string_view hex = "0123456789abcdef";
+          const auto u = static_cast<unsigned char>(c);
+          out += "\\x";
+          out.push_back(hex[u >> 4]);
+          out.push_back(hex[u & 0xfu]);
         } else {
           out.push_back(c);
         }

@@ -8,6 +8,7 @@
 #include "coronet/resp/reply.hpp"
 #include "coronet/resp/request.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -83,12 +84,12 @@ class encoder {
   }
 
   static void number(char prefix, std::int64_t v, std::string& out) {
-    char buf[24];
+    std::array<char, 24> buf;  // prefix, at most 20 characters of number, CRLF
     buf[0] = prefix;
-    const auto [p, ec] = std::to_chars(buf + 1, buf + sizeof buf - 2, v);
+    const auto [p, ec] = std::to_chars(buf.data() + 1, buf.data() + buf.size() - 2, v);
     p[0] = '\r';
     p[1] = '\n';
-    out.append(buf, static_cast<std::size_t>(p + 2 - buf));
+    out.append(buf.data(), static_cast<std::size_t>(p + 2 - buf.data()));
   }
 };
 

@@ -39,17 +39,20 @@ namespace coronet::resp {
 struct reply_limits {
   // Largest bulk string, and longest simple string or error line. Redis's own
   // proto-max-bulk-len is 512 MiB; 64 MiB holds any sane value.
-  std::size_t max_bulk = 64 * 1024 * 1024;
+  std::size_t max_bulk = std::size_t{64} * 1024 * 1024;
   // Most elements in one array (each nested array counts its own). The element table
   // grows with the elements actually received, not with the announced count.
-  std::size_t max_elements = 1024 * 1024;
-  // Deepest nesting of arrays: `*1\r\n` at depth max_depth + 1 fails. Redis's own
+  std::size_t max_elements = std::size_t{1024} * 1024;
+  // Deepest nesting of arrays: a non-empty array at depth max_depth + 1 fails on its
+  // header (an empty or null one holds nothing and is allowed, like a leaf). Redis's own
   // replies nest at most a few levels (EXEC of SCAN results, XREAD, COMMAND).
   std::size_t max_depth = 32;
   // Largest whole reply, in bytes on the wire. The reply is buffered whole before it is
-  // handed out, so this is the read buffer's ceiling (max_buffered()). Four max_bulk:
-  // MGET of a few large values fits.
-  std::size_t max_reply = 256 * 1024 * 1024;
+  // handed out, so this is the read buffer's ceiling (max_buffered()). Twice max_bulk:
+  // MGET of a large value or two fits. The decoded tree costs more than the wire for
+  // tiny elements (a resp::value is ~80 bytes, `:1\r\n` is 4), so against a server
+  // you do not trust, lower this and max_elements together.
+  std::size_t max_reply = std::size_t{128} * 1024 * 1024;
 };
 
 class reply_decoder {
@@ -112,8 +115,10 @@ class reply_decoder {
           if (n == 0) break;  // opens nothing: no deeper than a leaf
           if (stack_.size() >= limits_.max_depth) return fail(errc::frame_too_large);
           // Reserve for what is announced only up to a small bound: the count is the
-          // peer's claim, the elements are what it actually sends.
-          leaf.elements.reserve(std::min<std::size_t>(static_cast<std::size_t>(n), 1024));
+          // peer's claim, the elements are what it actually sends. Small, too, because
+          // a finished array keeps its capacity: 1024 slots for `*2` would let a few
+          // bytes pin kilobytes.
+          leaf.elements.reserve(std::min<std::size_t>(static_cast<std::size_t>(n), 16));
           stack_.push_back({std::move(leaf), static_cast<std::size_t>(n)});
           pos_ = next;
           scanned_ = 0;
@@ -124,18 +129,18 @@ class reply_decoder {
       }
       pos_ = next;
       scanned_ = 0;
-      // Close every array this leaf completes.
-      while (!stack_.empty()) {
+      // Close every array this leaf completes; a reply is ready when none is left open.
+      for (;;) {
+        if (stack_.empty()) {
+          const std::size_t consumed = pos_;
+          reset();
+          return result::ready(std::move(leaf), consumed);
+        }
         auto& top = stack_.back();
         top.array.elements.push_back(std::move(leaf));
         if (--top.remaining > 0) break;
         leaf = std::move(top.array);
         stack_.pop_back();
-      }
-      if (stack_.empty()) {
-        const std::size_t consumed = pos_;
-        reset();
-        return result::ready(std::move(leaf), consumed);
       }
     }
   }
