@@ -93,7 +93,8 @@ command -v node >/dev/null || { echo "compare.sh: node is needed for the Node.js
 
 bin=build/release
 if [ "$build" = 1 ]; then
-  targets=(echo_server coronet-loadgen)
+  targets=(coronet-loadgen)
+  if [ "$main" = 1 ] || [ "$tls" = 1 ]; then targets+=(echo_server); fi
   if [ "$main" = 1 ]; then targets+=(kv_server asio_echo_server coronet_bench); fi
   if [ "$tls" = 1 ]; then targets+=(asio_ssl_echo_server); fi
   if [ "$chat" = 1 ]; then targets+=(chat_server); fi

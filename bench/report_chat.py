@@ -65,8 +65,8 @@ def section(rows, work, notes_dir):
           f"Measured on {params.get('when', '?')} (load average {params.get('load', '?')}) by",
           "`bench/compare.sh --chat-only` (about 3 minutes; `--chat-rounds`, `--chat-duration`):",
           f"{params.get('rounds', '?')} round(s) of a {params.get('duration', '?')} s message phase per load, "
-          f"{params.get('size', '?')} B texts, servers alternated round by round, each figure the",
-          "median over the rounds. One load is",
+          f"{params.get('size', '?')} B texts,",
+          "servers alternated round by round, each figure the median over the rounds. One load:",
           "",
           "```",
           "coronet-loadgen --mode chat --targets 127.0.0.1:PORT --receivers 100 --senders 5 \\",
@@ -77,9 +77,10 @@ def section(rows, work, notes_dir):
           "  says texts as fast as a window allows: message q leaves only once every member has",
           "  message q - K, so no member is more than K messages per sender behind and the",
           "  server's per-receiver limit (256 KiB) is never reached. K is what fits in half of",
-          "  it (" + ", ".join(f"{windows[sk]} at {sname}" for sk, sname in SHAPES if sk in windows)
-          + "). Every member checks every delivery (count,",
-          "  per-sender order, content); a run with any error counts as failed and is left out.",
+          "  it: " + ", ".join(f"{windows[sk]} at {sname}" for sk, sname in SHAPES if sk in windows)
+          + ".",
+          "  Every member checks every delivery (count, per-sender order, content); a run with",
+          "  any error counts as failed and is left out.",
           "- **deliveries/s**: message lines received by members in the message phase, every member",
           "  counted, the sender too (it gets its own message back, as everyone does: 105 or 1001",
           "  deliveries per message). **msg/s**: messages said.",
@@ -107,8 +108,8 @@ def section(rows, work, notes_dir):
             if srv == "chat_t1":
                 targets.append((sname, x))
     md += ["", "### Join phase (all members join at once)", "",
-           "| shape | server | join time | deliveries | deliveries/s | server CPU |",
-           "|---|---|---:|---:|---:|---:|"]
+           "| shape | server | join time | deliveries | deliveries/s | server CPU | announced twice |",
+           "|---|---|---:|---:|---:|---:|---:|"]
     for sk, sname in SHAPES:
         for srv, name in SERVERS:
             if not runs(srv, sk):
@@ -116,7 +117,8 @@ def section(rows, work, notes_dir):
             md.append(f"| {sname} | {name} | {med(srv, sk, 'join_s') * 1000:.0f} ms | "
                       f"{fmt(med(srv, sk, 'join_deliveries'))} | "
                       f"{fmt(med(srv, sk, 'join_deliveries_per_s'))} | "
-                      f"{med(srv, sk, 'join_server_cpu_s'):.2f} s |")
+                      f"{med(srv, sk, 'join_server_cpu_s'):.2f} s | "
+                      f"{med(srv, sk, 'join_duplicates'):.0f} |")
     md += ["", "### Target (issue 18)", "", "| target | measured in this run | |", "|---|---|---|"]
     for sname, x in targets:
         verdict = "met" if x >= 2 else "**missed**"
