@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -62,9 +63,10 @@ struct config {
   // The chat mode (loadgen_chat.cpp).
   std::size_t receivers = 100;
   std::size_t senders = 1;
-  std::size_t window = 0;              // 0: as many as fit in half of max_queue
-  std::size_t max_queue = 256 * 1024;  // the server's per-receiver limit (chat_server's default)
-  std::vector<int> server_pids;        // processes whose CPU time each phase reports
+  std::size_t window = 0;  // 0: as many as fit in half of max_queue
+  std::size_t max_queue =
+      std::size_t{256} * 1024;   // the server's per-receiver limit (chat_server's default)
+  std::vector<int> server_pids;  // processes whose CPU time each phase reports
 };
 
 // The servers to connect to: --targets, or --host and --port.

@@ -157,7 +157,7 @@ asio::awaitable<void> chat_receive(chat_run* run, chat_member* m) {
   auto [wec, wn] =
       co_await asio::async_write(m->sock, asio::buffer(join), as_tuple(asio::use_awaitable));
   if (wec) fail(run, m, "join: " + wec.message());
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(std::size_t{64} * 1024);
   std::size_t begin = 0, end = 0;
   while (!wec) {
     auto [ec, n] = co_await m->sock.async_read_some(
@@ -194,7 +194,7 @@ asio::awaitable<void> chat_send(chat_run* run, chat_member* m, sender_window* wi
   const std::size_t k = run->window;
   std::string batch;
   std::uint64_t q = 0;
-  char digits[24];
+  std::array<char, 24> digits{};
   while (!run->stop_sending.load() && !run->stop.load()) {
     batch.clear();
     for (int n = 0; n < 64; ++n) {  // at most 64 lines per write, then look again
@@ -206,10 +206,10 @@ asio::awaitable<void> chat_send(chat_run* run, chat_member* m, sender_window* wi
       const auto at =
           std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - run->t0);
       win->sent_at[q % run->ring].store(at.count(), std::memory_order_relaxed);
-      auto [p, ec] = std::to_chars(std::begin(digits), std::end(digits), q);
-      const auto len = static_cast<std::size_t>(p - digits);
+      auto [p, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), q);
+      const auto len = static_cast<std::size_t>(p - digits.data());
       batch += R"({"type":"say","text":")";
-      batch.append(digits, len);
+      batch.append(digits.data(), len);
       batch += ':';
       batch.append(run->filler, len + 1);
       batch += "\"}\n";

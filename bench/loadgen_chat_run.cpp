@@ -111,7 +111,7 @@ double secs(clock_type::duration d) {
 std::string make_tag() {
   // Unique per run, so that a server still dropping the last run's members never
   // answers name_taken.
-  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   auto x = static_cast<std::uint64_t>(::getpid()) * 0x9e3779b97f4a7c15ULL ^
            static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count());
   std::string tag = "b";
@@ -211,7 +211,7 @@ int run_chat(const config& cfg) {
   const double join_s = secs(t.join_end - run.t0);
   const double msg_s = cfg.duration;
   const double phase_s = t.join_complete ? secs(t.end - t.join_end) : 0.0;
-  const double total_deliveries = static_cast<double>(run.deliveries.load());
+  const auto total_deliveries = static_cast<double>(run.deliveries.load());
   nlohmann::json per_pid = nlohmann::json::array();
   double join_cpu = 0, msg_cpu = 0;
   for (std::size_t i = 0; i < cfg.server_pids.size(); ++i) {
@@ -222,6 +222,7 @@ int run_chat(const config& cfg) {
   }
   const auto per = [](double n, double d) { return d > 0 ? n / d : 0.0; };
   std::vector<std::string> targets;
+  targets.reserve(endpoints.size());
   for (const auto& ep : endpoints)
     targets.push_back(ep.address().to_string() + ":" + std::to_string(ep.port()));
   const double p50 = percentile(all, 0.50), p99 = percentile(all, 0.99);
