@@ -79,7 +79,7 @@ while [ $# -gt 0 ]; do
     --chat-only) main=0; tls=0; chat=1; shift ;;
     --no-chat) chat=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,51p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
