@@ -10,6 +10,7 @@
 #   bench/compare.sh --no-tls   # everything but the TLS section
 #   bench/compare.sh --chat-only  # only the chat fan-out section, about 3 minutes
 #   bench/compare.sh --no-chat  # everything but the chat section
+#   bench/compare.sh --chat-only --no-build --chat-server OTHER/build/release/examples/chat/chat_server
 #
 # Writes docs/benchmarks.md (tables: medians and ratios) and docs/benchmarks.png (chart),
 # and prints the tables. --tls-only rewrites only the TLS section of docs/benchmarks.md
@@ -65,6 +66,7 @@ chat=1                   # the chat fan-out section
 chat_rounds=3
 chat_duration=2          # seconds of the message phase per chat load
 chat_size=64             # text bytes
+chat_server=""           # default: this tree's build
 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -74,12 +76,13 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --chat-rounds) chat_rounds="$2"; shift 2 ;;
     --chat-duration) chat_duration="$2"; shift 2 ;;
+    --chat-server) chat_server="$2"; shift 2 ;;  # another build's chat_server
     --tls-only) main=0; tls=1; chat=0; shift ;;
     --no-tls) tls=0; shift ;;
     --chat-only) main=0; tls=0; chat=1; shift ;;
     --no-chat) chat=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,51p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -102,6 +105,7 @@ if [ "$build" = 1 ]; then
   cmake --build "$bin" -j2 --target "${targets[@]}" >&2
 fi
 loadgen="$bin/bench/coronet-loadgen"
+chat_server=${chat_server:-$bin/examples/chat/chat_server}
 # The idle test holds 10 000 sockets in each of two processes; the chat's 1000 members
 # need over 1000 in the client and in the server.
 ulimit -n "$(ulimit -Hn)"
@@ -389,11 +393,11 @@ d.get("join_s", 0)))' "$json" "$r" "$shape" "$s" >&2
 chat_shapes=("100x5:100:5" "1000x1:1000:1")
 chat_servers=(chat_t1 chat_t2 node_chat)
 declare -A chat_port=([chat_t1]=$(free_port) [chat_t2]=$(free_port) [node_chat]=$(free_port))
-start chat_t1 "${chat_port[chat_t1]}" "$bin/examples/chat/chat_server" --port "${chat_port[chat_t1]}" --threads 1
+start chat_t1 "${chat_port[chat_t1]}" "$chat_server" --port "${chat_port[chat_t1]}" --threads 1
 # Two threads get both cores (pinned to one they would only take turns); the client
 # shares core 1 with one of them, so read its deliveries per CPU-second.
 pin_server=(taskset -c 0,1)
-start chat_t2 "${chat_port[chat_t2]}" "$bin/examples/chat/chat_server" --port "${chat_port[chat_t2]}" --threads 2
+start chat_t2 "${chat_port[chat_t2]}" "$chat_server" --port "${chat_port[chat_t2]}" --threads 2
 pin_server=(taskset -c "$server_core")
 start node_chat "${chat_port[node_chat]}" node bench/node_chat_server.js --port "${chat_port[node_chat]}"
 echo "== chat fan-out: ${#chat_shapes[@]} shapes x ${#chat_servers[@]} servers x $chat_rounds rounds x ${chat_duration}s ==" >&2
@@ -408,15 +412,15 @@ done
 for s in "${chat_servers[@]}"; do stop "$s"; done
 
 # The cluster: only with a chat_server that shares a room through Redis.
-if "$bin/examples/chat/chat_server" --help 2>/dev/null | grep -q -- '--redis'; then
+if "$chat_server" --help 2>/dev/null | grep -q -- '--redis'; then
   redis_port=$(free_port)
   start chat_redis "$redis_port" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
     --appendonly no --protected-mode no --daemonize no --loglevel warning
   one=$(free_port) a=$(free_port) b=$(free_port)
   redis_flag=(--redis "127.0.0.1:$redis_port")
-  start cluster_one "$one" "$bin/examples/chat/chat_server" --port "$one" "${redis_flag[@]}"
-  start cluster_a "$a" "$bin/examples/chat/chat_server" --port "$a" "${redis_flag[@]}"
-  start cluster_b "$b" "$bin/examples/chat/chat_server" --port "$b" "${redis_flag[@]}"
+  start cluster_one "$one" "$chat_server" --port "$one" "${redis_flag[@]}"
+  start cluster_a "$a" "$chat_server" --port "$a" "${redis_flag[@]}"
+  start cluster_b "$b" "$chat_server" --port "$b" "${redis_flag[@]}"
   echo "== chat cluster through redis-server: 1 instance against 2, ${#chat_shapes[@]} shapes x $chat_rounds rounds ==" >&2
   for ((r = 1; r <= chat_rounds; r++)); do
     for shape in "${chat_shapes[@]}"; do
@@ -438,6 +442,7 @@ else
 fi
 python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
   rounds "$chat_rounds" duration "$chat_duration" size "$chat_size" \
+  chat_server "$chat_server" \
   when "$(date -u '+%Y-%m-%d %H:%M UTC')" load "$(cut -d' ' -f1-3 /proc/loadavg)" \
   >"$work/chat_params.json"
 fi  # chat

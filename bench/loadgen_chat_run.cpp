@@ -207,6 +207,19 @@ int run_chat(const config& cfg) {
     std::cerr << "coronet-loadgen: join phase incomplete: " << run.joins_pending.load() << " of "
               << run.members << " members do not know everyone after " << secs(t.join_end - run.t0)
               << " s\n";
+  if (!t.join_complete) {  // say who missed what, for the server's author
+    int shown = 0;
+    for (auto& m : run.all) {
+      if (m->join_done || shown++ == 3) continue;
+      std::string missing;
+      std::size_t n = 0;
+      for (auto& other : run.all)
+        if (m->known[other->index] == 0 && n++ < 3) missing += " " + other->name;
+      std::cerr << "coronet-loadgen:   " << m->name << " (on " << m->target
+                << "): " << (m->welcomed ? "welcomed" : "no welcome") << ", never told of " << n
+                << " member(s):" << missing << (n > 3 ? " ..." : "") << "\n";
+    }
+  }
   if (lost != 0) std::cerr << "coronet-loadgen: " << lost << " deliveries never came\n";
   const double join_s = secs(t.join_end - run.t0);
   const double msg_s = cfg.duration;

@@ -66,7 +66,10 @@ def section(rows, work, notes_dir):
           "`bench/compare.sh --chat-only` (about 3 minutes; `--chat-rounds`, `--chat-duration`):",
           f"{params.get('rounds', '?')} round(s) of a {params.get('duration', '?')} s message phase per load, "
           f"{params.get('size', '?')} B texts,",
-          "servers alternated round by round, each figure the median over the rounds. One load:",
+          "servers alternated round by round, each figure the median over the rounds"
+          + ("" if params.get("chat_server", "build/release/examples/chat/chat_server")
+             == "build/release/examples/chat/chat_server"
+             else f" (chat_server: `{params['chat_server']}`)") + ". One load:",
           "",
           "```",
           "coronet-loadgen --mode chat --targets 127.0.0.1:PORT --receivers 100 --senders 5 \\",
