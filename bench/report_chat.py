@@ -63,7 +63,8 @@ def section(rows, work, notes_dir):
     windows = {r["shape"]: r["window"] for r in rows if "window" in r and "shape" in r}
     md = [BEGIN, "## Chat fan-out", "",
           f"Measured on {params.get('when', '?')} (load average {params.get('load', '?')}) by",
-          "`bench/compare.sh --chat-only` (about 3 minutes; `--chat-rounds`, `--chat-duration`):",
+          "`bench/compare.sh --chat-only` (about 3 minutes, 5 with the cluster; `--chat-rounds`,",
+          "`--chat-duration`):",
           f"{params.get('rounds', '?')} round(s) of a {params.get('duration', '?')} s message phase per load, "
           f"{params.get('size', '?')} B texts,",
           "servers alternated round by round, each figure the median over the rounds"
@@ -102,6 +103,9 @@ def section(rows, work, notes_dir):
         node = med("node_chat", sk, "deliveries_per_cpu_s")
         for srv, name in SERVERS:
             if not runs(srv, sk):
+                continue
+            if not any(r.get("ok") for r in runs(srv, sk)):
+                md.append(f"| {sname} | {name} | - | - | - | - | - | all {failed(srv, sk)} |")
                 continue
             per_cpu = med(srv, sk, "deliveries_per_cpu_s")
             x = per_cpu / node if node else 0.0
@@ -147,6 +151,9 @@ def section(rows, work, notes_dir):
                         xs = [r["server_cpu"][i]["messages_cpu_s"] for r in rs
                               if len(r.get("server_cpu", [])) > i]
                         cpu.append(f"{role} {statistics.median(xs):.2f} s" if xs else role)
+                if not rs:
+                    md.append(f"| {sname} | {name} | - | - | - | - | all {failed(srv, sk)} |")
+                    continue
                 md.append(f"| {sname} | {name} | {fmt(med(srv, sk, 'deliveries_per_s'))} | "
                           f"{fmt(med(srv, sk, 'deliveries_per_cpu_s'))} | {', '.join(cpu)} | "
                           f"{med(srv, sk, 'join_s') * 1000:.0f} ms | {failed(srv, sk)} |")
