@@ -8,11 +8,14 @@
 #   bench/compare.sh --rounds 5 --kv-rounds 3 --duration 4 --no-build
 #   bench/compare.sh --tls-only # only the TLS section, about 4 minutes
 #   bench/compare.sh --no-tls   # everything but the TLS section
+#   bench/compare.sh --chat-only  # only the chat fan-out section, about 3 minutes
+#   bench/compare.sh --no-chat  # everything but the chat section
+#   bench/compare.sh --chat-only --no-build --chat-server OTHER/build/release/examples/chat/chat_server
 #
 # Writes docs/benchmarks.md (tables: medians and ratios) and docs/benchmarks.png (chart),
 # and prints the tables. --tls-only rewrites only the TLS section of docs/benchmarks.md
 # (between its <!-- tls:begin --> and <!-- tls:end --> markers) and leaves the rest and
-# the chart alone. Everything listens on 127.0.0.1 only, every load is bounded in time or
+# the chart alone; --chat-only likewise the chat section (<!-- chat:begin --> ...). Everything listens on 127.0.0.1 only, every load is bounded in time or
 # count, and every server started here is stopped on exit (trap).
 #
 # How figures are taken:
@@ -36,6 +39,17 @@
 # coronet-loadgen --mode handshake (connect, full handshake, one 64 B block and its
 # echo, close; 10 clients at once). Memory: RSS per idle TLS connection with 5000
 # connections, each past its handshake.
+#
+# The chat section (bench/report_chat.py writes its tables): chat_server (threads 1,
+# pinned to core 0; threads 2, on both cores) and bench/node_chat_server.js, under
+# coronet-loadgen --mode chat at 100 receivers x 5 senders and 1000 receivers x 1 sender
+# (64 B texts, --chat-rounds rounds of --chat-duration s each). The join phase is reported
+# apart; server CPU per phase comes from loadgen's --server-pid (/proc/PID/stat read at
+# the phase boundaries). Before each run the script waits for the servers' CPU to go
+# quiet, so the last run's members leaving are not billed to the next. The cluster
+# variant runs only when `chat_server --help` mentions --redis: redis-server on a free
+# loopback port, 1 chat_server instance against 2 sharing the room through --redis, the
+# same members spread over both, with the CPU of each instance and of redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,22 +62,32 @@ tls_idle_connections=5000
 tls_hs_connections=10    # handshake mode: clients cycling at once
 main=1                   # the TCP echo, kv, memory and micro sections
 tls=1                    # the TLS section
+chat=1                   # the chat fan-out section
+chat_rounds=3
+chat_duration=2          # seconds of the message phase per chat load
+chat_size=64             # text bytes
+chat_server=""           # default: this tree's build
 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) rounds=1; kv_rounds=1; duration=1.5; redis_requests=50000; shift ;;
+    --quick) rounds=1; kv_rounds=1; chat_rounds=1; duration=1.5; redis_requests=50000; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --kv-rounds) kv_rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
-    --tls-only) main=0; tls=1; shift ;;
+    --chat-rounds) chat_rounds="$2"; shift 2 ;;
+    --chat-duration) chat_duration="$2"; shift 2 ;;
+    --chat-server) chat_server="$2"; shift 2 ;;  # another build's chat_server
+    --tls-only) main=0; tls=1; chat=0; shift ;;
     --no-tls) tls=0; shift ;;
+    --chat-only) main=0; tls=0; chat=1; shift ;;
+    --no-chat) chat=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-if [ "$main" = 0 ] && [ "$tls" = 0 ]; then
-  echo "compare.sh: --tls-only and --no-tls leave nothing to run" >&2
+if [ "$main" = 0 ] && [ "$tls" = 0 ] && [ "$chat" = 0 ]; then
+  echo "compare.sh: these options leave nothing to run" >&2
   exit 2
 fi
 
@@ -72,15 +96,23 @@ command -v node >/dev/null || { echo "compare.sh: node is needed for the Node.js
 
 bin=build/release
 if [ "$build" = 1 ]; then
-  targets=(echo_server coronet-loadgen)
+  targets=(coronet-loadgen)
+  if [ "$main" = 1 ] || [ "$tls" = 1 ]; then targets+=(echo_server); fi
   if [ "$main" = 1 ]; then targets+=(kv_server asio_echo_server coronet_bench); fi
   if [ "$tls" = 1 ]; then targets+=(asio_ssl_echo_server); fi
+  if [ "$chat" = 1 ]; then targets+=(chat_server); fi
   cmake --preset release -B "$bin" >/dev/null
   cmake --build "$bin" -j2 --target "${targets[@]}" >&2
 fi
 loadgen="$bin/bench/coronet-loadgen"
-# The idle test holds 10 000 sockets in each of two processes.
+chat_server=${chat_server:-$bin/examples/chat/chat_server}
+# The idle test holds 10 000 sockets in each of two processes; the chat's 1000 members
+# need over 1000 in the client and in the server.
 ulimit -n "$(ulimit -Hn)"
+if [ "$chat" = 1 ] && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 2100 ]; then
+  echo "compare.sh: the chat section needs 2100 descriptors per process; the hard limit is $(ulimit -Hn)" >&2
+  exit 1
+fi
 
 work=$(mktemp -d /tmp/coronet-bench.XXXXXX)
 results="$work/results.tsv"
@@ -315,6 +347,106 @@ python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv
   >"$work/tls_params.json"
 fi  # tls
 
+if [ "$chat" = 1 ]; then
+# ---- chat fan-out: chat_server (threads 1 and 2) against Node, and the cluster -------
+chat_log="$work/chat.jsonl"
+: >"$chat_log"
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# wait_quiet PID...: until the processes' CPU time stops growing for 0.3 s (at most 10 s),
+# so that the last run's members leaving are not billed to the next run.
+wait_quiet() {
+  local before after pid
+  for _ in $(seq 33); do
+    before=0; after=0
+    for pid in "$@"; do before=$((before + $(cpu_ticks "$pid"))); done
+    sleep 0.3
+    for pid in "$@"; do after=$((after + $(cpu_ticks "$pid"))); done
+    if [ "$before" = "$after" ]; then return 0; fi
+  done
+  return 0
+}
+# chat_load SERVER SHAPE ROUND RECEIVERS SENDERS TARGETS ROLES NAME...: one bounded
+# coronet-loadgen --mode chat run, pinned to the client core, against TARGETS
+# (HOST:PORT,...), with the CPU per phase of the started servers NAME... (ROLES names
+# them in the report, comma-separated); its JSON report goes to chat.jsonl.
+chat_load() {
+  local s=$1 shape=$2 r=$3 receivers=$4 senders=$5 targets=$6 roles=$7 pids=() name json ok=1
+  shift 7
+  for name in "$@"; do pids+=("$(eval echo "\$pid_$name")"); done
+  wait_quiet "${pids[@]}"
+  json=$("${pin_client[@]}" timeout 120 "$loadgen" --mode chat --targets "$targets" \
+    --receivers "$receivers" --senders "$senders" --size "$chat_size" --duration "$chat_duration" \
+    --server-pid "$(IFS=,; echo "${pids[*]}")" --json) || ok=0
+  [ -n "$json" ] || json='{}'
+  python3 -c 'import json, sys
+d = json.loads(sys.argv[1]); d.update(server=sys.argv[2], shape=sys.argv[3], round=int(sys.argv[4]),
+roles=sys.argv[5].split(","), exit_ok=sys.argv[6] == "1"); print(json.dumps(d))' \
+    "$json" "$s" "$shape" "$r" "$roles" "$ok" >>"$chat_log"
+  [ "$ok" = 1 ] || echo "compare.sh: chat load failed against $s ($shape): $json" >&2
+  python3 -c 'import json, sys; d = json.loads(sys.argv[1])
+print("  round %s %-9s %-13s %9.0f deliveries/s %9.0f per CPU-s  join %.2f s" % (sys.argv[2],
+sys.argv[3], sys.argv[4], d.get("deliveries_per_s", 0), d.get("deliveries_per_cpu_s", 0),
+d.get("join_s", 0)))' "$json" "$r" "$shape" "$s" >&2
+}
+chat_shapes=("100x5:100:5" "1000x1:1000:1")
+chat_servers=(chat_t1 chat_t2 node_chat)
+declare -A chat_port=([chat_t1]=$(free_port) [chat_t2]=$(free_port) [node_chat]=$(free_port))
+start chat_t1 "${chat_port[chat_t1]}" "$chat_server" --port "${chat_port[chat_t1]}" --threads 1
+# Two threads get both cores (pinned to one they would only take turns); the client
+# shares core 1 with one of them, so read its deliveries per CPU-second.
+pin_server=(taskset -c 0,1)
+start chat_t2 "${chat_port[chat_t2]}" "$chat_server" --port "${chat_port[chat_t2]}" --threads 2
+pin_server=(taskset -c "$server_core")
+start node_chat "${chat_port[node_chat]}" node bench/node_chat_server.js --port "${chat_port[node_chat]}"
+echo "== chat fan-out: ${#chat_shapes[@]} shapes x ${#chat_servers[@]} servers x $chat_rounds rounds x ${chat_duration}s ==" >&2
+for ((r = 1; r <= chat_rounds; r++)); do
+  for shape in "${chat_shapes[@]}"; do
+    IFS=: read -r label receivers senders <<<"$shape"
+    for s in $(alternated "$r" "${chat_servers[@]}"); do
+      chat_load "$s" "$label" "$r" "$receivers" "$senders" "127.0.0.1:${chat_port[$s]}" server "$s"
+    done
+  done
+done
+for s in "${chat_servers[@]}"; do stop "$s"; done
+
+# The cluster: only with a chat_server that shares a room through Redis.
+if "$chat_server" --help 2>/dev/null | grep -q -- '--redis'; then
+  redis_port=$(free_port)
+  start chat_redis "$redis_port" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+    --appendonly no --protected-mode no --daemonize no --loglevel warning
+  one=$(free_port) a=$(free_port) b=$(free_port)
+  redis_flag=(--redis "127.0.0.1:$redis_port")
+  start cluster_one "$one" "$chat_server" --port "$one" "${redis_flag[@]}"
+  start cluster_a "$a" "$chat_server" --port "$a" "${redis_flag[@]}"
+  start cluster_b "$b" "$chat_server" --port "$b" "${redis_flag[@]}"
+  echo "== chat cluster through redis-server: 1 instance against 2, ${#chat_shapes[@]} shapes x $chat_rounds rounds ==" >&2
+  for ((r = 1; r <= chat_rounds; r++)); do
+    for shape in "${chat_shapes[@]}"; do
+      IFS=: read -r label receivers senders <<<"$shape"
+      for s in $(alternated "$r" cluster_1 cluster_2); do
+        if [ "$s" = cluster_1 ]; then
+          chat_load cluster_1 "$label" "$r" "$receivers" "$senders" "127.0.0.1:$one" \
+            "chat_server,redis-server" cluster_one chat_redis
+        else
+          chat_load cluster_2 "$label" "$r" "$receivers" "$senders" "127.0.0.1:$a,127.0.0.1:$b" \
+            "chat_server a,chat_server b,redis-server" cluster_a cluster_b chat_redis
+        fi
+      done
+    done
+  done
+  for s in cluster_one cluster_a cluster_b chat_redis; do stop "$s"; done
+else
+  echo "== chat cluster: skipped (chat_server --help does not mention --redis) ==" >&2
+fi
+python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+  rounds "$chat_rounds" duration "$chat_duration" size "$chat_size" \
+  chat_server "$chat_server" \
+  when "$(date -u '+%Y-%m-%d %H:%M UTC')" load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  >"$work/chat_params.json"
+fi  # chat
+
 if [ "$main" = 1 ]; then
 # ---- microbenchmark highlights -------------------------------------------------------
 echo "== microbenchmarks (line decode, loopback ratio) ==" >&2
@@ -331,7 +463,13 @@ python3 bench/report.py "$results" "$work/micro.json" "$ticks_per_s" "$idle_conn
 gnuplot "$work/chart.gp"
 echo "compare.sh: wrote docs/benchmarks.md and docs/benchmarks.png (raw data in $work)" >&2
 else
-# ---- report: the TLS section only ------------------------------------------------------
-python3 bench/report_tls.py "$results" "$ticks_per_s" "$work" docs/benchmarks.md
-echo "compare.sh: wrote the TLS section of docs/benchmarks.md (raw data in $work)" >&2
+# ---- report: the sections measured, each in place --------------------------------------
+if [ "$tls" = 1 ]; then
+  python3 bench/report_tls.py "$results" "$ticks_per_s" "$work" docs/benchmarks.md
+  echo "compare.sh: wrote the TLS section of docs/benchmarks.md (raw data in $work)" >&2
+fi
+if [ "$chat" = 1 ]; then
+  python3 bench/report_chat.py "$work" docs/benchmarks.md
+  echo "compare.sh: wrote the chat section of docs/benchmarks.md (raw data in $work)" >&2
+fi
 fi

@@ -4,6 +4,8 @@
 //   coronet-loadgen --mode request --framing line --pipeline 16 --port 7000 --json
 //   coronet-loadgen --mode idle --connections 10000 --port 7000 --duration 30
 //   coronet-loadgen --mode handshake --tls-ca ca.pem --connections 10 --port 7443
+//   coronet-loadgen --mode chat --receivers 100 --senders 5 --size 64 --port 7777
+//   coronet-loadgen --mode chat --targets 127.0.0.1:7001,127.0.0.1:7002 --receivers 1000
 //
 // Modes:
 //   pingpong  each connection sends one --size block, then sends back whatever it
@@ -24,6 +26,15 @@
 //             pingpong block), reads its echo, and closes. A message is one such
 //             connection; the report gives connections per second. Every handshake is a
 //             full one (no session resumption); latency is one whole cycle.
+//   chat      --receivers N and --senders M join a chat room (docs/chat.md's JSON
+//             protocol) at once, then the senders say --size byte texts as fast as a
+//             window of --window messages per sender allows, for --duration seconds;
+//             every member checks every delivery (count, per-sender order, content).
+//             Reports the join phase apart, deliveries/s and messages sent/s, and with
+//             --server-pid the server's CPU per phase. See loadgen_chat.cpp's top comment.
+//
+// --targets HOST:PORT,... (instead of --host/--port): connections are spread over these
+// servers round-robin (chat: senders and receivers each); TLS checks the first's host.
 //
 // TLS (any mode), spelt as the example clients' flags: --tls verifies the server against
 // the system's CAs, --tls-ca FILE against that CA file, --tls-insecure not at all (for
@@ -41,6 +52,32 @@
 #include "common/command_line.hpp"
 
 namespace loadgen {
+
+double percentile(std::vector<float>& v, double p) {
+  if (v.empty()) return 0;
+  auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+std::vector<tcp::endpoint> endpoints_of(const config& cfg) {
+  if (cfg.targets.empty()) return {{asio::ip::make_address(cfg.host), cfg.port}};
+  std::vector<tcp::endpoint> eps;
+  for (const auto& t : cfg.targets) {
+    const auto colon = t.rfind(':');
+    std::uint16_t port = 0;
+    const char* last = t.data() + t.size();
+    if (colon == std::string::npos ||
+        std::from_chars(t.data() + colon + 1, last, port).ptr != last || port == 0)
+      throw std::runtime_error("--targets: " + t + " is not HOST:PORT");
+    auto host = t.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')  // [::1]:7000
+      host = host.substr(1, host.size() - 2);
+    eps.emplace_back(asio::ip::make_address(host), port);
+  }
+  return eps;
+}
+
 namespace {
 
 // Ends the load at the deadline, and closes what a stuck server still holds 2 s later.
@@ -54,17 +91,6 @@ asio::awaitable<void> watch(run_state* st, worker* w) {
   if (ec2) co_return;
   for (auto& l : w->links)
     l.close();
-}
-
-double percentile(std::vector<float>& v, double p) {
-  if (v.empty()) return 0;
-  auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-
-tcp::endpoint endpoint_of(const config& cfg) {
-  return {asio::ip::make_address(cfg.host), cfg.port};
 }
 
 // The client handshake of a connected link, bounded in time like every load: a server
@@ -97,13 +123,13 @@ void handshake_bounded(asio::io_context& io, tls_stream& s) {
 // sessions with asio::ssl's buffers would cost this process ~0.5 GB).
 void connect_all(const config& cfg, asio::ssl::context* ssl,
                  std::vector<std::unique_ptr<worker>>& workers, bool keep_tls = true) {
-  const auto ep = endpoint_of(cfg);
+  const auto eps = endpoints_of(cfg);
   for (std::size_t c = 0; c < cfg.connections; ++c) {
     auto& w = *workers[c % workers.size()];
     auto& l = w.links.emplace_back();
     if (cfg.mode == "handshake") continue;
     l.reset(w.io, ssl, cfg);
-    l.lowest().connect(ep);
+    l.lowest().connect(eps[c % eps.size()]);
     l.lowest().set_option(tcp::no_delay(true));
     if (!l.tls) continue;
     handshake_bounded(w.io, *l.tls);
@@ -132,7 +158,7 @@ int run_load(const config& cfg, asio::ssl::context* ssl) {
 
   run_state st;
   st.cfg = cfg;
-  st.endpoint = endpoint_of(cfg);
+  st.endpoints = endpoints_of(cfg);
   st.ssl = ssl;
   std::vector<conn_stats> stats(cfg.connections);
   for (auto& s : stats)
@@ -237,20 +263,49 @@ int main(int argc, char** argv) {
                "coronet-loadgen"};
   examples::standard_options(app);
   config cfg;
-  app.add_option("--mode", cfg.mode, "pingpong, request, idle or handshake")
+  app.add_option("--mode", cfg.mode, "pingpong, request, idle, handshake or chat")
       ->type_name("MODE")
-      ->check(CLI::IsMember({"pingpong", "request", "idle", "handshake"}));
-  examples::add_host(app, cfg.host, "server address");
-  examples::add_port(app, cfg.port, examples::connecting);
+      ->check(CLI::IsMember({"pingpong", "request", "idle", "handshake", "chat"}));
+  auto* host = examples::add_host(app, cfg.host, "server address");
+  auto* port = examples::add_port(app, cfg.port, examples::connecting);
+  app.add_option("--targets", cfg.targets,
+                 "servers HOST:PORT, comma-separated or repeated, instead of --host and --port; "
+                 "connections go round-robin")
+      ->type_name("HOST:PORT,...")
+      ->delimiter(',')
+      ->excludes(host)
+      ->excludes(port);
+  app.add_option("--receivers", cfg.receivers, "chat: members that only listen")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000}));
+  app.add_option("--senders", cfg.senders, "chat: members that say texts (and listen)")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}));
+  app.add_option("--window", cfg.window,
+                 "chat: messages per sender not yet received by every member (0: what fits in "
+                 "half of --max-queue)")
+      ->type_name("N")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}));
+  app.add_option("--max-queue", cfg.max_queue,
+                 "chat: the server's per-receiver limit in bytes (chat_server --max-queue), for "
+                 "the default --window")
+      ->type_name("BYTES")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  app.add_option("--server-pid", cfg.server_pids,
+                 "chat: report the CPU time of this process (repeatable) per phase")
+      ->type_name("PID")
+      ->delimiter(',');
   app.add_option("--connections", cfg.connections, "concurrent connections")
       ->type_name("N")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
   app.add_option("--size", cfg.size,
-                 "pingpong, handshake: block bytes on the wire; request: payload bytes")
+                 "pingpong, handshake: block bytes on the wire; request: payload bytes; chat: text "
+                 "bytes")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64 * 1024 * 1024}));
   app.add_option("--duration", cfg.duration,
-                 "seconds of load (idle: seconds to hold the connections)")
+                 "seconds of load (idle: seconds to hold the connections; chat: of the message "
+                 "phase)")
       ->type_name("SECONDS")
       ->check(CLI::Validator(
           [](const std::string& text) -> std::string {
@@ -287,7 +342,15 @@ int main(int argc, char** argv) {
       examples::usage_error(
           app, cfg.mode + ": this --size puts a newline byte in the length header; pick another");
   }
+  if (cfg.mode == "chat") {
+    if (cfg.use_tls()) examples::usage_error(app, "chat: no TLS (yet)");
+    if (cfg.size < 16 || cfg.size > 2000)
+      examples::usage_error(app, "chat: --size must be 16 to 2000 (chat_server's longest text)");
+  }
+  if (!cfg.targets.empty())
+    cfg.host = cfg.targets.front().substr(0, cfg.targets.front().rfind(':'));
   try {
+    if (cfg.mode == "chat") return run_chat(cfg);
     std::shared_ptr<asio::ssl::context> ssl;
     if (cfg.use_tls()) ssl = make_tls_context(cfg);
     return cfg.mode == "idle" ? run_idle(cfg, ssl.get()) : run_load(cfg, ssl.get());

@@ -1,6 +1,6 @@
 // coronet-loadgen's shared pieces: the run's configuration and counters (loadgen.cpp
 // drives the run and reports; loadgen_traffic.cpp is what each connection sends and
-// checks; loadgen_tls.cpp the client side of TLS).
+// checks; loadgen_tls.cpp the client side of TLS; loadgen_chat.cpp the chat mode).
 #pragma once
 
 #include <asio/co_spawn.hpp>
@@ -9,6 +9,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/read.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
@@ -21,7 +22,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -44,6 +47,7 @@ struct config {
   std::string framing = "line";
   std::string host = "127.0.0.1";
   std::uint16_t port = 7000;
+  std::vector<std::string> targets;  // HOST:PORT each; connections round-robin over them
   std::size_t connections = 1;
   std::size_t size = 64;
   std::size_t pipeline = 1;
@@ -56,7 +60,25 @@ struct config {
   std::string tls_ca;
   bool tls_insecure = false;
   bool use_tls() const { return tls || !tls_ca.empty() || tls_insecure; }
+  // The chat mode (loadgen_chat.cpp).
+  std::size_t receivers = 100;
+  std::size_t senders = 1;
+  std::size_t window = 0;  // 0: as many as fit in half of max_queue
+  std::size_t max_queue =
+      std::size_t{256} * 1024;   // the server's per-receiver limit (chat_server's default)
+  std::vector<int> server_pids;  // processes whose CPU time each phase reports
 };
+
+// The servers to connect to: --targets, or --host and --port.
+std::vector<tcp::endpoint> endpoints_of(const config& cfg);
+
+// The p-quantile (0 to 1) of `v`, reordering it.
+double percentile(std::vector<float>& v, double p);
+
+// The chat mode's run and report; the exit status (loadgen_chat.cpp).
+int run_chat(const config& cfg);
+// The window the chat mode uses: --window, or what fits in half of --max-queue.
+std::size_t chat_window(const config& cfg);
 
 // The client side of TLS: asio::ssl over the loadgen's own TCP socket, so that the
 // client shares no code with the server under test.
@@ -96,7 +118,7 @@ struct conn_stats {
 // Shared by all threads: the clock and the live counters for the progress line.
 struct run_state {
   config cfg;
-  tcp::endpoint endpoint;
+  std::vector<tcp::endpoint> endpoints;
   asio::ssl::context* ssl = nullptr;  // null: plain TCP
   clock_type::time_point deadline;
   std::atomic<bool> stop{false};

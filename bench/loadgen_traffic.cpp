@@ -230,13 +230,15 @@ asio::awaitable<void> one_exchange(Stream* s, const std::string& block, std::vec
 // Connect, (TLS-)handshake, one block and its echo, close; again until the deadline. The
 // client closes first, without close_notify (the servers treat a FIN as the end either
 // way), so TIME_WAIT stays on the client's side, where loopback reuses it.
-asio::awaitable<void> cycles(stream_slot* conn, run_state* st, worker* w, conn_stats* out) {
+asio::awaitable<void> cycles(stream_slot* conn, run_state* st, worker* w, std::uint64_t index,
+                             conn_stats* out) {
   const std::string block = make_block(st->cfg.size);
+  const tcp::endpoint target = st->endpoints[index % st->endpoints.size()];
   std::vector<char> buf(block.size());
   while (!st->stop.load(std::memory_order_relaxed)) {
     const auto start = clock_type::now();
     conn->reset(w->io, st->ssl, st->cfg);
-    auto [ec] = co_await conn->lowest().async_connect(st->endpoint, as_tuple(asio::use_awaitable));
+    auto [ec] = co_await conn->lowest().async_connect(target, as_tuple(asio::use_awaitable));
     if (ec) throw std::system_error(ec, "connect");
     conn->lowest().set_option(tcp::no_delay(true));
     if (conn->tls)
@@ -262,7 +264,7 @@ asio::awaitable<void> run_connection(stream_slot* conn, run_state* st, worker* w
                                      std::uint64_t index, conn_stats* out) {
   try {
     if (st->cfg.mode == "handshake")
-      co_await cycles(conn, st, w, out);
+      co_await cycles(conn, st, w, index, out);
     else if (conn->tls) {
       out->tls_agreed = agreed(*conn->tls);
       co_await traffic(&*conn->tls, st, index, out);

@@ -8,7 +8,8 @@ RESULTS.tsv rows: kind server shape round value messages cpu_ticks p99_us
   mem:     value = RSS KiB before; messages = RSS KiB with the idle connections open
 Medians are taken over rounds; ratios are ratios of medians from this one run.
 The hand-written analysis in bench/benchmarks_notes.md is appended verbatim; the TLS
-section comes from bench/report_tls.py (kept from OUT.md when this run measured no TLS).
+section comes from bench/report_tls.py (kept from OUT.md when this run measured no TLS),
+the chat section from bench/report_chat.py (likewise).
 """
 import datetime
 import json
@@ -224,6 +225,20 @@ if not tls_md and os.path.exists(out_md):
                   + report_tls.END]
 if tls_md:
     md += tls_md + [""]
+
+# ---- chat -----------------------------------------------------------------------------
+# This run's chat section (bench/report_chat.py), or the one already in the file.
+import report_chat  # noqa: E402
+
+chat_md = report_chat.section(report_chat.load_rows(work), work,
+                              os.path.dirname(os.path.abspath(__file__)))
+if not chat_md and os.path.exists(out_md):
+    old = open(out_md).read()
+    if report_chat.BEGIN in old and report_chat.END in old:
+        chat_md = [report_chat.BEGIN + old.split(report_chat.BEGIN, 1)[1].split(report_chat.END, 1)[0]
+                   + report_chat.END]
+if chat_md:
+    md += chat_md + [""]
 
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks_notes.md")
 if os.path.exists(notes):

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""The chat fan-out section of docs/benchmarks.md, from compare.sh's chat runs.
+
+usage: report_chat.py WORKDIR OUT.md
+
+Rewrites only the chat section of OUT.md (between the <!-- chat:begin --> and
+<!-- chat:end --> markers; inserted before the hand-written notes when absent) and leaves
+the rest of the file alone: what `compare.sh --chat-only` runs. A full run calls
+section() from report.py instead, which writes the whole file.
+
+WORKDIR/chat.jsonl: one `coronet-loadgen --mode chat --json` report per line, with
+compare.sh's server, shape, round, roles (what each --server-pid was) and exit_ok added.
+WORKDIR/chat_params.json says how the run was made. The hand-written analysis in
+bench/benchmarks_chat_notes.md is appended to the section verbatim.
+"""
+import json
+import os
+import statistics
+import sys
+
+BEGIN, END = "<!-- chat:begin -->", "<!-- chat:end -->"
+SERVERS = [("chat_t1", "chat_server, threads 1"), ("chat_t2", "chat_server, threads 2"),
+           ("node_chat", "Node.js net (`node_chat_server.js`)")]
+SHAPES = [("100x5", "100 receivers x 5 senders"), ("1000x1", "1000 receivers x 1 sender")]
+CLUSTER = [("cluster_1", "1 instance"), ("cluster_2", "2 instances")]
+
+
+def load_rows(work):
+    path = os.path.join(work, "chat.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def fmt(x):
+    if x >= 1e6:
+        return f"{x / 1e6:.2f} M"
+    if x >= 1e4:
+        return f"{x / 1e3:.0f} k"
+    return f"{x:.0f}"
+
+
+def section(rows, work, notes_dir):
+    if not rows:
+        return []
+    params = {}
+    try:
+        params = json.load(open(os.path.join(work, "chat_params.json")))
+    except (OSError, ValueError):
+        pass
+
+    def runs(server, shape):
+        return [r for r in rows if r.get("server") == server and r.get("shape") == shape]
+
+    def med(server, shape, key, ok_only=True):
+        xs = [r.get(key, 0) for r in runs(server, shape) if r.get("ok") or not ok_only]
+        return statistics.median(xs) if xs else 0.0
+
+    def failed(server, shape):
+        return sum(1 for r in runs(server, shape) if not (r.get("ok") and r.get("exit_ok")))
+
+    windows = {r["shape"]: r["window"] for r in rows if "window" in r and "shape" in r}
+    md = [BEGIN, "## Chat fan-out", "",
+          f"Measured on {params.get('when', '?')} (load average {params.get('load', '?')}) by",
+          "`bench/compare.sh --chat-only` (about 3 minutes, 5 with the cluster; `--chat-rounds`,",
+          "`--chat-duration`):",
+          f"{params.get('rounds', '?')} round(s) of a {params.get('duration', '?')} s message phase per load, "
+          f"{params.get('size', '?')} B texts,",
+          "servers alternated round by round, each figure the median over the rounds"
+          + ("" if params.get("chat_server", "build/release/examples/chat/chat_server")
+             == "build/release/examples/chat/chat_server"
+             else f" (chat_server: `{params['chat_server']}`)") + ". One load:",
+          "",
+          "```",
+          "coronet-loadgen --mode chat --targets 127.0.0.1:PORT --receivers 100 --senders 5 \\",
+          f"  --size {params.get('size', 64)} --duration {params.get('duration', 2)} --server-pid PID --json",
+          "```",
+          "",
+          "- Every member (receivers and senders) joins in JSON mode at once; then each sender",
+          "  says texts as fast as a window allows: message q leaves only once every member has",
+          "  message q - K, so no member is more than K messages per sender behind and the",
+          "  server's per-receiver limit (256 KiB) is never reached. K is what fits in half of",
+          "  it: " + ", ".join(f"{windows[sk]} at {sname}" for sk, sname in SHAPES if sk in windows)
+          + ".",
+          "  Every member checks every delivery (count, per-sender order, content); a run with",
+          "  any error counts as failed and is left out.",
+          "- **deliveries/s**: message lines received by members in the message phase, every member",
+          "  counted, the sender too (it gets its own message back, as everyone does: 105 or 1001",
+          "  deliveries per message). **msg/s**: messages said.",
+          "- **deliveries/CPU-s**: deliveries of the message phase and its drain divided by the",
+          "  server's CPU time (user + system, all threads, `/proc/PID/stat`) over the same span.",
+          "- Servers on core 0, the client on core 1; chat_server with 2 threads on both cores.",
+          "- The join phase: from the first join sent to the moment every member has its welcome",
+          "  and knows everyone; its deliveries are the welcomes and the `joined` events",
+          "  (N + N(N-1)/2 for N members).",
+          "",
+          "### Message phase", "",
+          "| shape | server | deliveries/s | msg/s | deliveries/CPU-s | x Node | p99 latency | failed runs |",
+          "|---|---|---:|---:|---:|---:|---:|---:|"]
+    targets = []
+    for sk, sname in SHAPES:
+        node = med("node_chat", sk, "deliveries_per_cpu_s")
+        for srv, name in SERVERS:
+            if not runs(srv, sk):
+                continue
+            if not any(r.get("ok") for r in runs(srv, sk)):
+                md.append(f"| {sname} | {name} | - | - | - | - | - | all {failed(srv, sk)} |")
+                continue
+            per_cpu = med(srv, sk, "deliveries_per_cpu_s")
+            x = per_cpu / node if node else 0.0
+            md.append(f"| {sname} | {name} | {fmt(med(srv, sk, 'deliveries_per_s'))} | "
+                      f"{fmt(med(srv, sk, 'messages_per_s'))} | {fmt(per_cpu)} | {x:.1f} | "
+                      f"{med(srv, sk, 'p99_us') / 1000:.0f} ms | {failed(srv, sk)} |")
+            if srv == "chat_t1":
+                targets.append((sname, x))
+    md += ["", "### Join phase (all members join at once)", "",
+           "| shape | server | join time | deliveries | deliveries/s | server CPU | announced twice |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    for sk, sname in SHAPES:
+        for srv, name in SERVERS:
+            if not runs(srv, sk):
+                continue
+            md.append(f"| {sname} | {name} | {med(srv, sk, 'join_s') * 1000:.0f} ms | "
+                      f"{fmt(med(srv, sk, 'join_deliveries'))} | "
+                      f"{fmt(med(srv, sk, 'join_deliveries_per_s'))} | "
+                      f"{med(srv, sk, 'join_server_cpu_s'):.2f} s | "
+                      f"{med(srv, sk, 'join_duplicates'):.0f} |")
+    md += ["", "### Target (issue 18)", "", "| target | measured in this run | |", "|---|---|---|"]
+    for sname, x in targets:
+        verdict = "met" if x >= 2 else "**missed**"
+        md.append(f"| chat_server (threads 1) >= 2x Node.js in deliveries per CPU-second, "
+                  f"{sname} | {x:.1f}x | {verdict} |")
+    md.append("")
+
+    md += ["### Cluster: chat_server instances sharing one room through redis-server", ""]
+    if any(r.get("server", "").startswith("cluster_") for r in rows):
+        md += ["Members spread round-robin over the instances (`--targets A,B`); every process",
+               "pinned to core 0. deliveries/CPU-s divides by the CPU of every process listed.", "",
+               "| shape | setup | deliveries/s | deliveries/CPU-s | CPU in the message phase | join time | failed runs |",
+               "|---|---|---:|---:|---|---:|---:|"]
+        for sk, sname in SHAPES:
+            for srv, name in CLUSTER:
+                rs = [r for r in runs(srv, sk) if r.get("ok")]
+                if not runs(srv, sk):
+                    continue
+                cpu = []
+                if rs:
+                    roles = rs[0].get("roles", [])
+                    for i, role in enumerate(roles):
+                        xs = [r["server_cpu"][i]["messages_cpu_s"] for r in rs
+                              if len(r.get("server_cpu", [])) > i]
+                        cpu.append(f"{role} {statistics.median(xs):.2f} s" if xs else role)
+                if not rs:
+                    md.append(f"| {sname} | {name} | - | - | - | - | all {failed(srv, sk)} |")
+                    continue
+                md.append(f"| {sname} | {name} | {fmt(med(srv, sk, 'deliveries_per_s'))} | "
+                          f"{fmt(med(srv, sk, 'deliveries_per_cpu_s'))} | {', '.join(cpu)} | "
+                          f"{med(srv, sk, 'join_s') * 1000:.0f} ms | {failed(srv, sk)} |")
+    else:
+        md += ["Not measured in this run: the chat_server built had no `--redis` option (the",
+               "script runs this part only when `chat_server --help` mentions it)."]
+    md.append("")
+
+    notes = os.path.join(notes_dir, "benchmarks_chat_notes.md")
+    if os.path.exists(notes):
+        md.append(open(notes).read().rstrip())
+        md.append("")
+    md.append(END)
+    return md
+
+
+def splice(text, block):
+    """`text` with its chat section replaced by `block` (a string ending in END)."""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        return head + block + tail
+    # No section yet: before the hand-written notes, else at the end.
+    anchor = "\n## Reading these figures"
+    if anchor in text:
+        head, tail = text.split(anchor, 1)
+        return head.rstrip("\n") + "\n\n" + block + "\n" + anchor + tail
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def main():
+    work, out_md = sys.argv[1:3]
+    md = section(load_rows(work), work, os.path.dirname(os.path.abspath(__file__)))
+    if not md:
+        sys.exit("report_chat.py: no chat results in " + work)
+    block = "\n".join(md)
+    text = open(out_md).read() if os.path.exists(out_md) else "# Benchmarks\n"
+    with open(out_md, "w") as f:
+        f.write(splice(text, block))
+    print(block)
+
+
+if __name__ == "__main__":
+    main()
