@@ -4,8 +4,11 @@
 
 #include <coronet/broadcast_group.hpp>
 
+#include <asio/post.hpp>
+
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace coronet;
@@ -157,5 +160,62 @@ TEST_SUITE("broadcast") {
           CHECK(rs->last_error.load() == 1);
         }(&s),
         60s);
+  }
+}
+
+namespace {
+
+// A handler that prepares its thread and then holds it, while the test posts the
+// member's join to it and publishes, both from another thread (as chat's cluster thread
+// does): the join runs first, then the delivery.
+struct late_join_server {
+  late_join_server() : srv({.host = "127.0.0.1", .threads = 1}) {
+    srv.start([this](connection c) { return session(std::move(c)); });
+  }
+  asio::awaitable<void> session(connection conn) {
+    framed<line_codec> lines{std::move(conn)};
+    executor = co_await asio::this_coro::executor;
+    frames = &lines;
+    room.prepare(executor);
+    prepared = true;
+    while (!published.load())  // holds this thread: what is posted meanwhile waits
+      std::this_thread::sleep_for(1ms);
+    while (co_await lines.read()) {
+    }
+  }
+  std::uint16_t port() const { return srv.local_endpoint().port(); }
+
+  group room;
+  group::membership me;
+  asio::any_io_executor executor;
+  framed<line_codec>* frames = nullptr;
+  std::atomic<bool> prepared{false};
+  std::atomic<bool> published{false};
+  server srv;
+};
+
+}  // namespace
+
+TEST_SUITE("broadcast") {
+  TEST_CASE("prepare: a join posted before a publish from another thread gets it") {
+    late_join_server s;
+    run(
+        [](late_join_server* ls) -> asio::awaitable<void> {
+          framed<line_codec> member{co_await connect("127.0.0.1", ls->port())};
+          while (!ls->prepared.load())
+            co_await sleep_for(1ms);
+          // Nobody has joined on the worker's thread yet: without prepare() it would have
+          // no slot, and publish() would post nothing to it.
+          std::thread other{[ls] {
+            asio::post(ls->executor, [ls] { ls->me = ls->room.join(*ls->frames); });
+            ls->room.publish(std::string{"first"});
+          }};
+          other.join();
+          ls->published = true;
+          auto line = co_await with_timeout(member.read(), 10s);
+          REQUIRE(line);
+          CHECK(*line == "first");
+        }(&s),
+        20s);
   }
 }

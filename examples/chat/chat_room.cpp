@@ -183,6 +183,9 @@ asio::awaitable<room_error> room::join(member* m, coronet::framed<coronet::line_
     // The joiner enters delivery and is welcomed on its own thread, at the point of the
     // event stream where its join is (the cluster calls this there).
     auto here = co_await asio::this_coro::executor;
+    // Publishes from the cluster's thread must reach this thread from the joiner's
+    // place in the stream on, though nobody here may have joined yet.
+    (m->mode == mode::json ? json_ : text_).prepare(here);
     auto enter = [this, m, frames, here, name](std::vector<std::string> users) {
       asio::post(here, [this, m, frames, name, users = std::move(users)] {
         m->place = (m->mode == mode::json ? json_ : text_).join(*frames);

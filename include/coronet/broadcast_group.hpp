@@ -149,6 +149,12 @@ class broadcast_group {
     return membership{state_, &s, id};
   }
 
+  // Makes publish() reach the calling thread from now on, even before a member joins
+  // here. For a member that joins later in a handler posted to this thread and must get
+  // everything published after the post (publish() posts only to threads that have had
+  // a member): call prepare() on the thread first, then post the join.
+  void prepare(const asio::any_io_executor& ex) { local_slot(ex); }
+
   // Sends `frame` to every member but `except` (a membership id; 0: nobody excepted).
   // From any thread; never waits.
   template <typename T>
