@@ -169,7 +169,8 @@ namespace {
 // member's join to it and publishes, both from another thread (as chat's cluster thread
 // does): the join runs first, then the delivery.
 struct late_join_server {
-  late_join_server() : srv({.host = "127.0.0.1", .threads = 1}) {
+  explicit late_join_server(bool join_here = false)
+      : join_here_(join_here), srv({.host = "127.0.0.1", .threads = 1}) {
     srv.start([this](connection c) { return session(std::move(c)); });
   }
   asio::awaitable<void> session(connection conn) {
@@ -180,6 +181,7 @@ struct late_join_server {
     prepared = true;
     while (!published.load())  // holds this thread: what is posted meanwhile waits
       std::this_thread::sleep_for(1ms);
+    if (join_here_) me = room.join(lines);  // before the deliveries posted meanwhile run
     while (co_await lines.read()) {
     }
   }
@@ -191,13 +193,14 @@ struct late_join_server {
   framed<line_codec>* frames = nullptr;
   std::atomic<bool> prepared{false};
   std::atomic<bool> published{false};
+  bool join_here_;
   server srv;
 };
 
 }  // namespace
 
 TEST_SUITE("broadcast") {
-  TEST_CASE("prepare: a join posted before a publish from another thread gets it") {
+  TEST_CASE("prepare and ticket: a join posted before a publish from another thread gets it") {
     late_join_server s;
     run(
         [](late_join_server* ls) -> asio::awaitable<void> {
@@ -207,7 +210,8 @@ TEST_SUITE("broadcast") {
           // Nobody has joined on the worker's thread yet: without prepare() it would have
           // no slot, and publish() would post nothing to it.
           std::thread other{[ls] {
-            asio::post(ls->executor, [ls] { ls->me = ls->room.join(*ls->frames); });
+            const auto since = ls->room.ticket();  // joins as of now, though it runs later
+            asio::post(ls->executor, [ls, since] { ls->me = ls->room.join(*ls->frames, since); });
             ls->room.publish(std::string{"first"});
           }};
           other.join();
@@ -215,6 +219,27 @@ TEST_SUITE("broadcast") {
           auto line = co_await with_timeout(member.read(), 10s);
           REQUIRE(line);
           CHECK(*line == "first");
+        }(&s),
+        20s);
+  }
+
+  TEST_CASE("join: a member gets nothing published before it joined, though it arrives after") {
+    late_join_server s{true};
+    run(
+        [](late_join_server* ls) -> asio::awaitable<void> {
+          framed<line_codec> member{co_await connect("127.0.0.1", ls->port())};
+          while (!ls->prepared.load())
+            co_await sleep_for(1ms);
+          // Published before the join, delivered to the worker's thread after it.
+          std::thread other{[ls] { ls->room.publish(std::string{"before"}); }};
+          other.join();
+          ls->published = true;
+          while (ls->room.size() == 0)
+            co_await sleep_for(1ms);
+          ls->room.publish(std::string{"after"});
+          auto line = co_await with_timeout(member.read(), 10s);
+          REQUIRE(line);
+          CHECK(*line == "after");
         }(&s),
         20s);
   }

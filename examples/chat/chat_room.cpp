@@ -187,8 +187,12 @@ asio::awaitable<room_error> room::join(member* m, coronet::framed<coronet::line_
     // place in the stream on, though nobody here may have joined yet.
     (m->mode == mode::json ? json_ : text_).prepare(here);
     auto enter = [this, m, frames, here, name](std::vector<std::string> users) {
-      asio::post(here, [this, m, frames, name, users = std::move(users)] {
-        m->place = (m->mode == mode::json ? json_ : text_).join(*frames);
+      // On the cluster's thread, at the join's place in the stream: what it publishes
+      // from here on reaches the joiner, even what reaches its thread before the join.
+      auto& members = m->mode == mode::json ? json_ : text_;
+      const auto since = members.ticket();
+      asio::post(here, [this, &members, m, frames, name, since, users = std::move(users)] {
+        m->place = members.join(*frames, since);
         welcome(*m, *frames, name, users);
       });
     };

@@ -75,6 +75,7 @@ class broadcast_group {
   struct member {
     std::uint64_t id;
     outbox<Codec, Stream> out;
+    std::uint64_t since;  // gets the publishes numbered from here on
     // overflow::wait: frames waiting for room, oldest first, each a call that sends it.
     using pending_send = std::function<asio::awaitable<void>(const outbox<Codec, Stream>&)>;
     std::shared_ptr<std::deque<pending_send>> backlog;
@@ -90,6 +91,7 @@ class broadcast_group {
     std::atomic<std::size_t> slot_count{0};
     std::atomic<std::size_t> size{0};
     std::atomic<std::uint64_t> next_id{1};
+    std::atomic<std::uint64_t> published{0};  // publishes so far: the next one's number
     std::atomic<std::size_t> closed_slow{0};
     std::atomic<std::size_t> dropped{0};
     std::size_t max_threads;
@@ -141,10 +143,20 @@ class broadcast_group {
   }
 
   // Joins `frames`, which must be used on the calling thread (call from its handler).
-  membership join(framed<Codec, Stream>& frames) {
+  // The member gets exactly what is published from now on: a publish made earlier on
+  // another thread, whose delivery has not reached this thread yet, is not delivered to
+  // it. So a member listed under a lock together with its join (see chat's room) hears
+  // of exactly the changes after the list it was given.
+  membership join(framed<Codec, Stream>& frames) { return join(frames, ticket()); }
+
+  // Joins `frames` as of `since`, a ticket() taken earlier (on any thread): the member
+  // gets every publish made after that ticket was taken, including those whose delivery
+  // reached this thread before the join (post the join to this thread before those
+  // publishes, after prepare()).
+  membership join(framed<Codec, Stream>& frames, std::uint64_t since) {
     slot& s = local_slot(frames.get_executor());
     const auto id = state_->next_id.fetch_add(1, std::memory_order_relaxed);
-    s.members.push_back(member{id, frames.get_outbox(), nullptr});
+    s.members.push_back(member{id, frames.get_outbox(), since, nullptr});
     state_->size.fetch_add(1, std::memory_order_relaxed);
     return membership{state_, &s, id};
   }
@@ -155,6 +167,11 @@ class broadcast_group {
   // a member): call prepare() on the thread first, then post the join.
   void prepare(const asio::any_io_executor& ex) { local_slot(ex); }
 
+  // A point in the sequence of publishes, for join(frames, since).
+  std::uint64_t ticket() const noexcept {
+    return state_->published.load(std::memory_order_acquire);
+  }
+
   // Sends `frame` to every member but `except` (a membership id; 0: nobody excepted).
   // From any thread; never waits.
   template <typename T>
@@ -163,15 +180,16 @@ class broadcast_group {
     static_assert(!std::is_same_v<std::decay_t<T>, std::string_view>,
                   "publish an owning frame (std::string): it outlives this call");
     auto shared = std::make_shared<const T>(std::move(frame));
+    const auto number = state_->published.fetch_add(1, std::memory_order_acq_rel);
     const auto me = std::this_thread::get_id();
     const std::size_t n = state_->slot_count.load(std::memory_order_acquire);
     for (std::size_t i = 0; i < n; ++i) {
       slot* s = state_->slots[i].get();
       if (s->thread == me) {
-        deliver(state_, s, shared, policy, except);
+        deliver(state_, s, shared, number, policy, except);
       } else {
-        asio::post(s->executor, [st = state_, s, shared, policy, except] {
-          deliver(st, s, shared, policy, except);
+        asio::post(s->executor, [st = state_, s, shared, number, policy, except] {
+          deliver(st, s, shared, number, policy, except);
         });
       }
     }
@@ -205,10 +223,10 @@ class broadcast_group {
 
   template <typename T>
   static void deliver(const std::shared_ptr<state>& st, slot* s,
-                      const std::shared_ptr<const T>& frame, overflow policy,
-                      std::uint64_t except) {
+                      const std::shared_ptr<const T>& frame, std::uint64_t number,
+                      overflow policy, std::uint64_t except) {
     for (auto& m : s->members) {
-      if (m.id == except) continue;
+      if (m.id == except || number < m.since) continue;  // published before it joined
       if (m.backlog) {  // already waiting for room: keep this member's order
         m.backlog->push_back(later(frame));
         continue;
