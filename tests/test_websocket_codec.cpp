@@ -13,8 +13,11 @@
 #include <string>
 #include <vector>
 
-using namespace coronet;
+// Not `using namespace coronet`: coronet::codec (the concept) and coronet::detail would
+// clash with websocket::codec and websocket::detail.
 using namespace coronet::websocket;
+using coronet::decode_status;
+namespace http = coronet::http;
 
 namespace {
 

@@ -198,7 +198,7 @@ asio::awaitable<void> stream::close_and_finish(std::uint16_t code, std::string r
   co_await frames_.finish(options_.close_timeout);
 }
 
-asio::awaitable<void> stream::close(std::uint16_t code, std::string reason) {
+asio::awaitable<void> stream::close_handshake(std::uint16_t code, std::string reason) {
   if (close_sent_ || closed_) co_return;
   close_sent_ = true;
   const close_frame c{code, reason};

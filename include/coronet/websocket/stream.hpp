@@ -126,10 +126,14 @@ class stream {
   // peer's (discarding messages that still arrive), then closes. `code` 0 sends a close
   // frame without a code. Call it from the coroutine that reads, not while a read() is
   // pending.
+  // (Not coroutines themselves: the reason is copied here, so a temporary passed in a
+  // co_await statement never reaches the coroutine frame.)
   asio::awaitable<void> close(std::uint16_t code = static_cast<std::uint16_t>(close_code::normal),
-                              std::string reason = {});
-  asio::awaitable<void> close(close_code code, std::string reason = {}) {
-    return close(static_cast<std::uint16_t>(code), std::move(reason));
+                              std::string_view reason = {}) {
+    return close_handshake(code, std::string{reason});
+  }
+  asio::awaitable<void> close(close_code code, std::string_view reason = {}) {
+    return close_handshake(static_cast<std::uint16_t>(code), std::string{reason});
   }
 
   // For other coroutines and threads: out.try_send(text) sends one text message.
@@ -150,6 +154,7 @@ class stream {
                                              outbox<codec, connection> out,
                                              std::chrono::milliseconds interval,
                                              std::chrono::milliseconds patience);
+  asio::awaitable<void> close_handshake(std::uint16_t code, std::string reason);
   asio::awaitable<void> fail(std::error_code ec, std::exception_ptr error);
   asio::awaitable<void> close_and_finish(std::uint16_t code, std::string reason);
   void stop_keepalive() noexcept;
