@@ -218,7 +218,7 @@ void codec::encode(const close_frame& c, std::string& out) const {
   std::array<char, max_control_payload> payload{};
   payload[0] = static_cast<char>(c.code >> 8);
   payload[1] = static_cast<char>(c.code & 0xFF);
-  std::memcpy(payload.data() + 2, c.reason.data(), c.reason.size());
+  if (!c.reason.empty()) std::memcpy(payload.data() + 2, c.reason.data(), c.reason.size());
   encode_frame(opcode::close, std::string_view{payload.data(), 2 + c.reason.size()}, out);
 }
 

@@ -3,7 +3,7 @@
 //
 //   if (coronet::websocket::is_upgrade(req)) ...        // the client asks for WebSocket
 //   auto check = coronet::websocket::check_upgrade(req); // 0, or the status to refuse with
-//   coronet::websocket::accept_key("dGhlIHNhbXBsZSBub25jZQ==")  // "s3pPLMBiTxaQ9kxk+xOo4+S0pDs="
+//   coronet::websocket::accept_key("dGhlIHNhbXBsZSBub25jZQ==")  // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 //
 // check_upgrade()'s answers, each with a reason:
 //   405  the method is not GET (with "Allow: GET"): the resource exists, the method is wrong
