@@ -129,7 +129,10 @@ outcome run_server(std::string_view stream, std::size_t max_message = std::size_
 // The same answer whole, split at every byte position, and one byte at a time.
 void check_every_split(const codec_options& options, std::string_view stream) {
   const auto whole = run(options, stream);
+  // Every position of the headers and the first and last bytes; through a long payload,
+  // every 97th (quadratic otherwise, and the payload's bytes are all alike).
   for (std::size_t i = 0; i <= stream.size(); ++i) {
+    if (stream.size() > 1024 && i > 64 && i + 64 < stream.size() && i % 97 != 0) continue;
     const auto split = run(options, stream, {i});
     CHECK_MESSAGE(split == whole, "split at " << i);
   }
