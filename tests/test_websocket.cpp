@@ -148,6 +148,47 @@ asio::awaitable<void> answers_pings(std::uint16_t port, int* pings) {
   CHECK(ws.transport().is_open());
 }
 
+// A chat room in miniature: every member's messages go to every member through a
+// broadcast_group<websocket::codec>, across the server's worker threads.
+struct room_app {
+  broadcast_group<websocket::codec> room;
+  std::atomic<int> joined{0};
+};
+
+asio::awaitable<void> serve_room(connection conn, room_app* app) {
+  auto req = co_await http::read_request(conn);
+  if (!req) co_return;
+  auto ws = co_await websocket::accept(std::move(conn), std::move(*req));
+  if (!ws) co_return;
+  auto me = app->room.join(ws->frames());
+  ++app->joined;
+  while (auto msg = co_await ws->read())
+    app->room.publish(std::string{msg->payload});
+}
+
+asio::awaitable<void> room_members(std::uint16_t port, room_app* app) {
+  auto a = co_await websocket::connect("127.0.0.1", port, "/room", client_opts());
+  auto b = co_await websocket::connect("127.0.0.1", port, "/room", client_opts());
+  while (app->joined < 2)
+    co_await sleep_for(5ms);
+  co_await a.send_text("hi all");
+  for (auto* ws : {&a, &b}) {
+    auto m = co_await ws->read();
+    REQUIRE(m);
+    CHECK(m->is_text());
+    CHECK(m->payload == "hi all");
+  }
+  // From a thread that is none of the server's.
+  app->room.publish(std::string{"from outside"});
+  for (auto* ws : {&a, &b}) {
+    auto m = co_await ws->read();
+    REQUIRE(m);
+    CHECK(m->payload == "from outside");
+  }
+  co_await a.close();
+  co_await b.close();
+}
+
 }  // namespace
 
 TEST_SUITE("websocket") {
@@ -182,6 +223,15 @@ TEST_SUITE("websocket") {
       CHECK(c.code == 1001);
       CHECK_FALSE(c.by_peer);
     }
+  }
+
+  TEST_CASE("websocket: broadcast_group<websocket::codec> sends text to every member") {
+    room_app app;
+    coronet::server_options two_threads;
+    two_threads.threads = 2;
+    running_server s{[&app](connection conn) { return serve_room(std::move(conn), &app); },
+                     two_threads};
+    run(room_members(s.port(), &app));
   }
 
   TEST_CASE("websocket: a frame sent together with the upgrade request is not lost") {
@@ -221,8 +271,8 @@ TEST_SUITE("websocket") {
         {"close payload of one byte", client_frame(0x88, "x"), 1002},
         {"invalid close code", client_frame(0x88, "\x03\xed"), 1002},
         {"invalid UTF-8", client_frame(0x81, "\xc0\xaf"), 1007},
-        {"invalid UTF-8 across fragments", client_frame(0x01, "\xed") + client_frame(0x80, "\xa0\x80"),
-         1007},
+        {"invalid UTF-8 across fragments",
+         client_frame(0x01, "\xed") + client_frame(0x80, "\xa0\x80"), 1007},
         {"message over the limit", client_frame(0x82, std::string(5000, 'b')), 1009},
         {"fragments over the limit",
          client_frame(0x02, std::string(3000, 'b')) + client_frame(0x80, std::string(3000, 'b')),
@@ -264,7 +314,8 @@ TEST_SUITE("websocket") {
     CHECK(status_of(posted) == 405);
     CHECK(posted.find("\r\nAllow: GET\r\n") != std::string::npos);
     // Over the 8 KiB head limit.
-    std::string huge = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(9000, 'a') + "\r\n\r\n";
+    std::string huge =
+        "GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(9000, 'a') + "\r\n\r\n";
     CHECK(status_of(exchange(huge)) == 431);
     CHECK(status_of(exchange("nonsense\r\n\r\n")) == 400);
     // Plain HTTP.
@@ -335,11 +386,20 @@ void run_external_client(std::vector<std::string> argv, const std::vector<std::s
                               << client.out_text << client.err_text);
 }
 
-const std::vector<std::string> external_checks{
-    "text", "binary", "fragmented", "ping answered by pong", "close 4000 echoed",
-    "server close 4001", "1009 message too big", "1007 invalid UTF-8",
-    "1002 unmasked client frame", "1002 reserved opcode", "1002 control frame over 125 bytes",
-    "400 without a key", "400 with a wrong key", "404 on another path"};
+const std::vector<std::string> external_checks{"text",
+                                               "binary",
+                                               "fragmented",
+                                               "ping answered by pong",
+                                               "close 4000 echoed",
+                                               "server close 4001",
+                                               "1009 message too big",
+                                               "1007 invalid UTF-8",
+                                               "1002 unmasked client frame",
+                                               "1002 reserved opcode",
+                                               "1002 control frame over 125 bytes",
+                                               "400 without a key",
+                                               "400 with a wrong key",
+                                               "404 on another path"};
 
 }  // namespace
 

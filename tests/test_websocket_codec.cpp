@@ -197,10 +197,10 @@ TEST_SUITE("websocket codec") {
     CHECK(base64_encode("foobar") == "Zm9vYmFy");
     for (const char* s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"})
       CHECK(base64_decode(base64_encode(s)) == std::optional<std::string>{s});
-    CHECK_FALSE(base64_decode("Zg="));     // not a multiple of 4
-    CHECK_FALSE(base64_decode("Zh=="));    // bits under the padding not zero
-    CHECK_FALSE(base64_decode("Z!=="));    // not the alphabet
-    CHECK_FALSE(base64_decode("Zg==Zg==")); // padding in the middle
+    CHECK_FALSE(base64_decode("Zg="));       // not a multiple of 4
+    CHECK_FALSE(base64_decode("Zh=="));      // bits under the padding not zero
+    CHECK_FALSE(base64_decode("Z!=="));      // not the alphabet
+    CHECK_FALSE(base64_decode("Zg==Zg=="));  // padding in the middle
     CHECK_FALSE(base64_decode("===="));
   }
 
@@ -208,19 +208,20 @@ TEST_SUITE("websocket codec") {
     using detail::is_valid_utf8;
     CHECK(is_valid_utf8(""));
     CHECK(is_valid_utf8("plain ASCII, long enough for the eight-byte path"));
-    CHECK(is_valid_utf8("\xc2\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"));  // ©, €, 😀, U+10FFFF
+    CHECK(is_valid_utf8(
+        "\xc2\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"));  // ©, €, 😀, U+10FFFF
     CHECK(is_valid_utf8("\xed\x9f\xbf\xee\x80\x80"));  // U+D7FF, U+E000: around the surrogates
-    CHECK_FALSE(is_valid_utf8("\xc0\xaf"));              // overlong '/'
-    CHECK_FALSE(is_valid_utf8("\xc1\xbf"));              // overlong
-    CHECK_FALSE(is_valid_utf8("\xe0\x80\xaf"));          // overlong, three bytes
-    CHECK_FALSE(is_valid_utf8("\xf0\x80\x80\xaf"));      // overlong, four bytes
-    CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));          // U+D800, a surrogate
-    CHECK_FALSE(is_valid_utf8("\xed\xbf\xbf"));          // U+DFFF
-    CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));      // U+110000
+    CHECK_FALSE(is_valid_utf8("\xc0\xaf"));            // overlong '/'
+    CHECK_FALSE(is_valid_utf8("\xc1\xbf"));            // overlong
+    CHECK_FALSE(is_valid_utf8("\xe0\x80\xaf"));        // overlong, three bytes
+    CHECK_FALSE(is_valid_utf8("\xf0\x80\x80\xaf"));    // overlong, four bytes
+    CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));        // U+D800, a surrogate
+    CHECK_FALSE(is_valid_utf8("\xed\xbf\xbf"));        // U+DFFF
+    CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));    // U+110000
     CHECK_FALSE(is_valid_utf8("\xf5\x80\x80\x80"));
     CHECK_FALSE(is_valid_utf8("\xff"));
-    CHECK_FALSE(is_valid_utf8("\x80"));                  // a stray continuation byte
-    CHECK_FALSE(is_valid_utf8("abc\xe2\x82"));           // cut short
+    CHECK_FALSE(is_valid_utf8("\x80"));         // a stray continuation byte
+    CHECK_FALSE(is_valid_utf8("abc\xe2\x82"));  // cut short
     CHECK_FALSE(is_valid_utf8("12345678\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80"));
     // Incrementally, split anywhere, the same answers.
     const std::string euro_smile = "a\xe2\x82\xac\xf0\x9f\x98\x80z";
@@ -264,19 +265,19 @@ TEST_SUITE("websocket codec") {
     const codec_options server;
     const std::vector<std::string> streams{
         make_frame(0x81, "Hello"),
-        make_frame(0x82, std::string(300, 'b')),                       // 16-bit length
-        make_frame(0x82, std::string(70000, 'c')),                     // 64-bit length
-        make_frame(0x81, "seven", rfc_key, 64),                        // a long form for a short one
-        make_frame(0x81, ""),                                          // empty text
+        make_frame(0x82, std::string(300, 'b')),    // 16-bit length
+        make_frame(0x82, std::string(70000, 'c')),  // 64-bit length
+        make_frame(0x81, "seven", rfc_key, 64),     // a long form for a short one
+        make_frame(0x81, ""),                       // empty text
         make_frame(0x01, "Hel") + make_frame(0x89, "ping!") + make_frame(0x00, "l") +
-            make_frame(0x80, "o"),                                     // ping between fragments
-        make_frame(0x01, "a\xe2") + make_frame(0x80, "\x82\xac"),      // € across fragments
+            make_frame(0x80, "o"),                                 // ping between fragments
+        make_frame(0x01, "a\xe2") + make_frame(0x80, "\x82\xac"),  // € across fragments
         make_frame(0x02, "") + make_frame(0x00, "x") + make_frame(0x80, ""),
         make_frame(0x88, close_payload(1000, "bye")) + make_frame(0x81, "after"),
         make_frame(0x88, ""),
         make_frame(0x8A, std::string(125, 'p')),
-        make_frame(0x81, "ok") + make_frame(0x81, "\xc0\xaf"),         // then bad UTF-8
-        make_frame(0x81, "ok") + make_frame(0xC1, "rsv1"),             // then a reserved bit
+        make_frame(0x81, "ok") + make_frame(0x81, "\xc0\xaf"),  // then bad UTF-8
+        make_frame(0x81, "ok") + make_frame(0xC1, "rsv1"),      // then a reserved bit
     };
     for (const auto& s : streams)
       check_every_split(server, s);
@@ -290,9 +291,9 @@ TEST_SUITE("websocket codec") {
   }
 
   TEST_CASE("websocket: fragments are reassembled, control frames may come between them") {
-    const auto r = run_server(make_frame(0x01, "Hel") + make_frame(0x89, "p") +
-                              make_frame(0x00, "l") + make_frame(0x8A, "q") +
-                              make_frame(0x80, "o") + make_frame(0x82, "next"));
+    const auto r =
+        run_server(make_frame(0x01, "Hel") + make_frame(0x89, "p") + make_frame(0x00, "l") +
+                   make_frame(0x8A, "q") + make_frame(0x80, "o") + make_frame(0x82, "next"));
     const std::vector<event> want{{opcode::continuation, "", 0}, {opcode::ping, "p", 0},
                                   {opcode::continuation, "", 0}, {opcode::pong, "q", 0},
                                   {opcode::text, "Hello", 0},    {opcode::binary, "next", 0}};
@@ -524,7 +525,7 @@ TEST_SUITE("websocket codec") {
     CHECK(status_of("Sec-WebSocket-Version: 13\r\n", "") == 426);
     CHECK(status_of("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8") == 426);
     CHECK(status_of("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "") == 400);
-    CHECK(status_of("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==") == 400);   // 11 bytes
+    CHECK(status_of("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==") == 400);  // 11 bytes
     CHECK(status_of("dGhlIHNhbXBsZSBub25jZQ==", "not base64 at all!!!!!!!") == 400);
     CHECK(status_of("Origin:", "Content-Length: 3\r\nOrigin:") == 400);
     CHECK_FALSE(is_upgrade(req("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));

@@ -19,8 +19,8 @@ char lower(char c) noexcept {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) noexcept {
@@ -116,7 +116,8 @@ asio::awaitable<stream> handshake(connection conn, std::string host_header, std:
     const std::size_t room = std::min<std::size_t>(4096, options.max_response_head - have);
     in.resize(have + room);
     const auto left = std::max(clock::duration::zero(), deadline - clock::now());
-    const auto n = co_await with_timeout(conn.read_some(asio::buffer(in.data() + have, room)), left);
+    const auto n =
+        co_await with_timeout(conn.read_some(asio::buffer(in.data() + have, room)), left);
     in.resize(have + n);
     if (n == 0) refuse(0, "the server closed the connection");
     head_end = in.find("\r\n\r\n", have >= 3 ? have - 3 : 0);

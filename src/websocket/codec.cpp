@@ -118,12 +118,10 @@ result codec::decode(std::span<const char> in) {
     const std::string_view data{control_.data(), n};
     if (op != opcode::close) return result::ready(frame{op, data, 0}, total);
     if (n == 0)
-      return result::ready(
-          frame{op, {}, static_cast<std::uint16_t>(close_code::no_status)}, total);
+      return result::ready(frame{op, {}, static_cast<std::uint16_t>(close_code::no_status)}, total);
     if (n == 1) return fail(close_code::protocol_error);
-    const auto code =
-        static_cast<std::uint16_t>((static_cast<unsigned char>(data[0]) << 8) |
-                                   static_cast<unsigned char>(data[1]));
+    const auto code = static_cast<std::uint16_t>((static_cast<unsigned char>(data[0]) << 8) |
+                                                 static_cast<unsigned char>(data[1]));
     if (!is_valid_close_code(code)) return fail(close_code::protocol_error);
     const auto reason = data.substr(2);
     if (!detail::is_valid_utf8(reason)) return fail(close_code::invalid_payload);
@@ -231,7 +229,8 @@ void codec::encode(const frame& f, std::string& out) const {
       encode_frame(f.op, f.payload, out);
       return;
     case opcode::close: {
-      const bool no_code = f.code == 0 || f.code == static_cast<std::uint16_t>(close_code::no_status);
+      const bool no_code =
+          f.code == 0 || f.code == static_cast<std::uint16_t>(close_code::no_status);
       const close_frame c{no_code ? std::uint16_t{0} : f.code, f.payload};
       encode(c, out);
       return;

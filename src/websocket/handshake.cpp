@@ -63,10 +63,9 @@ std::vector<std::string_view> offered_subprotocols(const http::request_head& req
   std::vector<std::string_view> out;
   for (const auto& field : req.headers) {
     if (field.name.size() != 22) continue;
-    const bool match = std::equal(field.name.begin(), field.name.end(), "sec-websocket-protocol",
-                                  [](char a, char b) {
-                                    return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
-                                  });
+    const bool match =
+        std::equal(field.name.begin(), field.name.end(), "sec-websocket-protocol",
+                   [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b; });
     if (!match) continue;
     std::string_view rest = field.value;
     while (!rest.empty()) {

@@ -84,8 +84,9 @@ std::string base64_encode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  const auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(
-                                           static_cast<unsigned char>(bytes[k])); };
+  const auto at = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     for (int s = 18; s >= 0; s -= 6)
@@ -113,10 +114,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
   out.reserve(text.size() / 4 * 3);
   for (std::size_t i = 0; i < text.size(); i += 4) {
     const bool last = i + 4 == text.size();
-    const std::size_t pad = !last                 ? 0
-                            : text[i + 3] != '='  ? 0
-                            : text[i + 2] != '='  ? 1
-                                                  : 2;
+    const std::size_t pad = !last ? 0 : text[i + 3] != '=' ? 0 : text[i + 2] != '=' ? 1 : 2;
     std::uint32_t v = 0;
     for (std::size_t j = 0; j < 4 - pad; ++j) {
       const int s = sextet(text[i + j]);

@@ -76,9 +76,10 @@ stream::stream(connection conn, stream_options options, std::string subprotocol,
         options_.pong_timeout.count() > 0 ? options_.pong_timeout : options_.ping_interval;
     // run_keepalive ends on its own (timer cancelled, outbox closed); nothing it does
     // throws but the coroutine machinery, which this handler then ignores.
-    asio::co_spawn(frames_.get_executor(),
-                   run_keepalive(keepalive_, frames_.get_outbox(), options_.ping_interval, patience),
-                   [](const std::exception_ptr&) {});
+    asio::co_spawn(
+        frames_.get_executor(),
+        run_keepalive(keepalive_, frames_.get_outbox(), options_.ping_interval, patience),
+        [](const std::exception_ptr&) {});
   }
 }
 

@@ -32,8 +32,8 @@ struct client_options {
   coronet::connect_options connect{};  // timeout, TLS
   // The Host field; "" sends "host:port" as given to connect().
   std::string host_header{};
-  std::string origin{};                     // sent as Origin when not empty
-  std::vector<std::string> subprotocols{};  // offered in this order
+  std::string origin{};                                        // sent as Origin when not empty
+  std::vector<std::string> subprotocols{};                     // offered in this order
   std::vector<std::pair<std::string, std::string>> headers{};  // more request fields
   // Security: the server's answer must arrive within this time and this many bytes.
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};

@@ -106,8 +106,8 @@ class codec {
   bool in_message_ = false;
   opcode message_op_ = opcode::text;
   detail::utf8_validator utf8_;
-  std::string message_;  // the fragments so far (unmasked)
-  std::string scratch_;  // an unfragmented masked message, unmasked
+  std::string message_;                              // the fragments so far (unmasked)
+  std::string scratch_;                              // an unfragmented masked message, unmasked
   std::array<char, max_control_payload> control_{};  // a control frame's payload, unmasked
   bool failed_ = false;
 };

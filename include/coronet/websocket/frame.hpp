@@ -55,7 +55,7 @@ struct binary {
 };
 template <typename Bytes>
 binary(Bytes) -> binary<Bytes>;
-binary(const char*) -> binary<std::string_view>;
+binary(const char*)->binary<std::string_view>;
 
 struct ping {
   std::string_view data;  // at most 125 bytes
