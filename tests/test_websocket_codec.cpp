@@ -400,8 +400,11 @@ TEST_SUITE("websocket codec") {
     // A 2^62-byte announcement costs nothing.
     CHECK(run(o, bytes({0x82, 0xFF, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4})).error ==
           code(close_code::message_too_big));
-    // The read buffer's ceiling follows the limit.
+    // The read buffer's ceiling follows the limit, but always holds a control frame.
     CHECK(codec{o}.max_buffered() == 1000 + codec::max_header);
+    o.max_message = 10;
+    CHECK(codec{o}.max_buffered() == 125 + codec::max_header);
+    CHECK(run(o, make_frame(0x89, std::string(125, 'p'))).events.size() == 1);  // found by fuzzing
   }
 
   TEST_CASE("websocket: `more` says how many bytes the frame needs") {

@@ -43,6 +43,7 @@
 #include "coronet/websocket/detail/utf8.hpp"
 #include "coronet/websocket/frame.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -90,8 +91,12 @@ class codec {
   // opcode::continuation, FIN only on the last.
   void encode_frame(opcode op, std::string_view payload, std::string& out, bool fin = true) const;
 
-  // The read buffer never needs more than the longest frame and its header.
-  std::size_t max_buffered() const noexcept { return max_header + options_.max_message; }
+  // The read buffer never needs more than the longest frame and its header: a message
+  // frame of max_message bytes, or a control frame of 125 (which max_message does not
+  // bound, however small it is set).
+  std::size_t max_buffered() const noexcept {
+    return max_header + std::max(options_.max_message, max_control_payload);
+  }
   const codec_options& options() const noexcept { return options_; }
 
   // The longest frame header: 2 bytes, 8 of extended length, 4 of mask key.
