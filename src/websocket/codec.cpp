@@ -107,7 +107,7 @@ result codec::decode(std::span<const char> in) {
   }
   std::array<char, 4> key{};
   if (masked) std::memcpy(key.data(), in.data() + header - 4, 4);
-  const std::size_t n = static_cast<std::size_t>(length);
+  const auto n = static_cast<std::size_t>(length);
   const std::size_t total = header + n;
   if (in.size() < total) return result::more(total);
   const char* payload = in.data() + header;
