@@ -53,12 +53,24 @@ class handshake_error : public std::system_error {
 };
 
 // Connects to host:port and upgrades `path` ("/chat", may hold a query).
-asio::awaitable<stream> connect(std::string host, std::uint16_t port, std::string path = "/",
-                                client_options options = {});
+asio::awaitable<stream> connect(std::string host, std::uint16_t port, std::string path,
+                                client_options options);
 
 // The handshake over a connection already open (a proxy's, a test's): `host_header` is
 // the Host field.
 asio::awaitable<stream> handshake(connection conn, std::string host_header, std::string path,
-                                  client_options options = {});
+                                  client_options options);
+
+// With the default options. Overloads, not default arguments: g++ 12 corrupts a braced
+// temporary holding a std::string (client_options{}) when it is made inside a co_await
+// statement; here it is made in a plain function.
+inline asio::awaitable<stream> connect(std::string host, std::uint16_t port,
+                                       std::string path = "/") {
+  return connect(std::move(host), port, std::move(path), client_options{});
+}
+inline asio::awaitable<stream> handshake(connection conn, std::string host_header,
+                                         std::string path) {
+  return handshake(std::move(conn), std::move(host_header), std::move(path), client_options{});
+}
 
 }  // namespace coronet::websocket

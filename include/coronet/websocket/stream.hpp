@@ -182,6 +182,12 @@ struct accept_options {
 // are the first of the stream. Throws std::invalid_argument if options.subprotocol is
 // not one the client offered.
 asio::awaitable<std::optional<stream>> accept(connection conn, http::request req,
-                                              accept_options options = {});
+                                              accept_options options);
+// With the default options. An overload, not a default argument: g++ 12 corrupts a
+// braced temporary holding a std::string (accept_options{}) when it is made inside a
+// co_await statement; here it is made in a plain function.
+inline asio::awaitable<std::optional<stream>> accept(connection conn, http::request req) {
+  return accept(std::move(conn), std::move(req), accept_options{});
+}
 
 }  // namespace coronet::websocket
