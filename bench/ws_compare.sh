@@ -36,20 +36,25 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# start_server NAME PORT: starts it, waits for the port, prints the pid.
+# start_server NAME PORT: starts it in the background (its pid in $server_pid), then
+# waits for the port to accept connections. Not run in $(...): the server would hold the
+# substitution's pipe open.
 start_server() {
-  local name=$1 port=$2 pid
+  local name=$1 port=$2
   case "$name" in
-    coronet) "$bin/ws_echo_server" "$port" 1 2>/dev/null & pid=$! ;;
-    node) NODE_PATH="$node_modules" node bench/node_ws_echo_server.js "$port" 2>/dev/null & pid=$! ;;
+    coronet) "$bin/ws_echo_server" "$port" 1 >/dev/null 2>&1 & ;;
+    node) NODE_PATH="$node_modules" node bench/node_ws_echo_server.js "$port" >/dev/null 2>&1 & ;;
   esac
+  server_pid=$!
+  pids+=("$server_pid")
   for _ in $(seq 100); do
-    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
-      break
+    if python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
+      return 0
     fi
     sleep 0.05
   done
-  echo "$pid"
+  echo "ws_compare.sh: $name did not listen on $port" >&2
+  return 1
 }
 
 printf '%-8s %-14s %6s %12s %10s %16s\n' server load round "msgs/s" "cpu s" "msgs/cpu-s"
@@ -58,8 +63,8 @@ for load in "64 100" "16384 10"; do
   for r in $(seq "$rounds"); do
     for name in coronet node; do
       port=$(free_port)
-      pid=$(start_server "$name" "$port")
-      pids+=("$pid")
+      start_server "$name" "$port"
+      pid=$server_pid
       before=$(cpu_ticks "$pid")
       out=$("$bin/ws_loadgen" "$port" "$conns" "$size" "$seconds" 1)
       after=$(cpu_ticks "$pid")
