@@ -40,6 +40,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 namespace coronet {
 
@@ -76,6 +77,12 @@ class framed {
   asio::awaitable<std::optional<frame_type>> read() { return state_type::read(state_); }
   // The same as read(), under json_channel's older name for it.
   asio::awaitable<std::optional<frame_type>> receive() { return read(); }
+
+  // Input that arrived before this framed took over the stream: bytes an earlier reader
+  // already took off it past its own part, such as a WebSocket client's first frame
+  // read together with its HTTP upgrade request. read() decodes them before it reads
+  // the stream again. Call it before the first read(); the bytes are copied.
+  void preload(std::string_view bytes) { state_->preload(bytes); }
 
   // Encodes `frame` into the output buffer; nothing is sent until flush(), read() or
   // the outbox's writer does it. Not bounded: for replies to requests just read.

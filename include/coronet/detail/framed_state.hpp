@@ -26,9 +26,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace coronet::detail {
@@ -175,6 +177,19 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       }
       if (ec) throw_error(s.close_reason ? s.close_reason : ec, "read");
       s.rbuf.commit(n);
+    }
+  }
+
+  // Bytes taken off the stream by an earlier reader (an HTTP upgrade's head reader),
+  // appended to the read buffer so that read() decodes them before reading more.
+  void preload(std::string_view bytes) {
+    const std::size_t ceiling = std::max(max_read_buffer(), rbuf.size() + bytes.size());
+    while (!bytes.empty()) {
+      auto space = rbuf.prepare(bytes.size(), options.read_buffer_size, ceiling);
+      const std::size_t n = std::min(space.size(), bytes.size());
+      std::memcpy(space.data(), bytes.data(), n);
+      rbuf.commit(n);
+      bytes.remove_prefix(n);
     }
   }
 
