@@ -74,7 +74,8 @@ class member {
 
   // The first line not yet consumed that matches `pattern` (earlier lines that do not
   // match stay available to later waits), or nullopt after `timeout`.
-  std::optional<std::string> wait(const std::string& pattern, std::chrono::milliseconds timeout = 10s) {
+  std::optional<std::string> wait(const std::string& pattern,
+                                  std::chrono::milliseconds timeout = 10s) {
     const std::regex re{pattern};
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
@@ -110,8 +111,8 @@ class member {
  private:
   bool pump(std::chrono::steady_clock::time_point deadline) {
     if (eof_) return false;
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -146,8 +147,13 @@ struct instance {
   }
   static std::vector<std::string> args(std::uint16_t redis_port, const std::string& node,
                                        std::vector<std::string> extra) {
-    std::vector<std::string> a{CLI_CHAT_SERVER_PATH, "--port",      "0", "--redis",
-                               "127.0.0.1:" + std::to_string(redis_port), "--node", node};
+    std::vector<std::string> a{CLI_CHAT_SERVER_PATH,
+                               "--port",
+                               "0",
+                               "--redis",
+                               "127.0.0.1:" + std::to_string(redis_port),
+                               "--node",
+                               node};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -165,7 +171,8 @@ std::string say_json(const std::string& text) {
 }  // namespace
 
 TEST_SUITE("cluster") {
-  TEST_CASE("cluster: members on two instances chat, whisper, list, rename and leave as in one room") {
+  TEST_CASE(
+      "cluster: members on two instances chat, whisper, list, rename and leave as in one room") {
     redis_instance redis;
     instance a{redis.port(), "a"};
     instance b{redis.port(), "b"};
@@ -225,7 +232,8 @@ TEST_SUITE("cluster") {
     }
     REQUIRE(got.size() == count);
     for (int i = 0; i < count; ++i)
-      if (got[static_cast<std::size_t>(i)] != i) FAIL("message " << i << " arrived as " << got[static_cast<std::size_t>(i)]);
+      if (got[static_cast<std::size_t>(i)] != i)
+        FAIL("message " << i << " arrived as " << got[static_cast<std::size_t>(i)]);
 
     bob.send("/quit");
     CHECK(alice.wait(R"(\{"type":"left","name":"bobby"\})"));
@@ -240,7 +248,8 @@ TEST_SUITE("cluster") {
       CHECK_MESSAGE(line.find("psst") == std::string::npos, line);
   }
 
-  TEST_CASE("cluster: a later instance sees everyone; SIGTERM leaves at once, SIGKILL within 15 s") {
+  TEST_CASE(
+      "cluster: a later instance sees everyone; SIGTERM leaves at once, SIGKILL within 15 s") {
     redis_instance redis;
     instance a{redis.port(), "a"};
     instance b{redis.port(), "b"};
@@ -279,7 +288,9 @@ TEST_SUITE("cluster") {
     CHECK(bob2.wait(R"(^\* welcome, bob! online: alice, bob$)"));
   }
 
-  TEST_CASE("cluster: Redis stopped and restarted: each instance serves its own, then the room is whole again") {
+  TEST_CASE(
+      "cluster: Redis stopped and restarted: each instance serves its own, then the room is whole "
+      "again") {
     redis_instance redis;
     instance a{redis.port(), "a"};
     instance b{redis.port(), "b"};
@@ -326,17 +337,19 @@ TEST_SUITE("cluster") {
 
   TEST_CASE("cluster: chat_server --redis exits with a clear message when Redis is unreachable") {
     const auto nobody = free_port();  // bound, then released: nothing listens there
-    const auto r = run_to_end({CLI_CHAT_SERVER_PATH, "--port", "0", "--redis",
-                               "127.0.0.1:" + std::to_string(nobody)});
+    const auto r = run_to_end(
+        {CLI_CHAT_SERVER_PATH, "--port", "0", "--redis", "127.0.0.1:" + std::to_string(nobody)});
     CHECK(r.code == 1);
     CHECK_MESSAGE(r.err.find("cannot reach Redis at 127.0.0.1:" + std::to_string(nobody)) !=
                       std::string::npos,
                   r.err);
   }
 
-  TEST_CASE("cluster: behind HAProxy (round robin, send-proxy-v2) two members land on two instances") {
+  TEST_CASE(
+      "cluster: behind HAProxy (round robin, send-proxy-v2) two members land on two instances") {
     const char* haproxy = "/usr/sbin/haproxy";
-    REQUIRE_MESSAGE(std::filesystem::exists(haproxy), "haproxy is not installed (scripts/setup.sh)");
+    REQUIRE_MESSAGE(std::filesystem::exists(haproxy),
+                    "haproxy is not installed (scripts/setup.sh)");
     redis_instance redis;
     const std::vector<std::string> proxied{"--proxy-protocol", "--log-connections"};
     instance a{redis.port(), "a", proxied};
@@ -386,7 +399,8 @@ TEST_SUITE("cluster") {
     std::filesystem::remove_all(dir, ignored);
   }
 
-  TEST_CASE("cluster: scripts/cluster.sh runs Redis, two instances and HAProxy; Ctrl-C stops them all") {
+  TEST_CASE(
+      "cluster: scripts/cluster.sh runs Redis, two instances and HAProxy; Ctrl-C stops them all") {
     const auto front = free_port();
     const auto redis_port = free_port();
     const auto a_port = free_port();
@@ -396,7 +410,8 @@ TEST_SUITE("cluster") {
                            "REDIS_PORT=" + std::to_string(redis_port),
                            "A_PORT=" + std::to_string(a_port), "B_PORT=" + std::to_string(b_port),
                            std::string{"CHAT_SERVER="} + CLI_CHAT_SERVER_PATH, "bash", script}};
-    REQUIRE_MESSAGE(cluster.wait_stderr(std::regex{"Join from two terminals"}, 30s), cluster.err_text);
+    REQUIRE_MESSAGE(cluster.wait_stderr(std::regex{"Join from two terminals"}, 30s),
+                    cluster.err_text);
     REQUIRE(cluster.wait_stderr(std::regex{R"(\[a\] .*joined the room)"}, 20s));
     REQUIRE(cluster.wait_stderr(std::regex{R"(\[b\] .*joined the room)"}, 20s));
     {

@@ -239,8 +239,8 @@ void room::welcome(const member& m, coronet::framed<coronet::line_codec>& frames
 }
 
 void room::log_join(const member& m, const std::string& name) {
-  examples::log_event(examples::level::info, "join", {{"conn", m.id}, {"name", name}}, "join: ",
-                      name, " (connection ", m.id, ")");
+  examples::log_event(examples::level::info, "join", {{"conn", m.id}, {"name", name}},
+                      "join: ", name, " (connection ", m.id, ")");
 }
 
 asio::awaitable<room_error> room::rename(std::uint64_t id, std::string from, std::string to) {
@@ -297,8 +297,8 @@ asio::awaitable<room_error> room::rename(std::uint64_t id, std::string from, std
   co_return room_error::none;
 }
 
-asio::awaitable<room_error> room::whisper(const member* from, std::string from_name,
-                                          std::string to, std::string text) {
+asio::awaitable<room_error> room::whisper(const member* from, std::string from_name, std::string to,
+                                          std::string text) {
   std::optional<entry> target;
   {
     std::lock_guard lock{mutex_};
@@ -395,11 +395,12 @@ void room::deliver_whisper(const std::string& k, const std::string& event_json) 
     if (it != by_key_.end()) target = it->second;
   }
   if (!target) return;  // gone meanwhile: nothing is written to a member who left
-  send_or_drop(*target, target->mode == mode::json ? event_json
-                                                   : events::text_of(event_json, {}));
+  send_or_drop(*target, target->mode == mode::json ? event_json : events::text_of(event_json, {}));
 }
 
-void room::notify(const rendered& event) { broadcast(event, nullptr); }
+void room::notify(const rendered& event) {
+  broadcast(event, nullptr);
+}
 
 std::vector<std::pair<std::string, std::string>> room::registered() const {
   std::lock_guard lock{mutex_};

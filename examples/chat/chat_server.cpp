@@ -60,10 +60,9 @@ int main(int argc, char** argv) {
       cluster = std::make_unique<chat::cluster>(c, &room);
       cluster->start();  // throws when Redis cannot be reached: a clear message, exit 1
       room.attach(cluster.get());
-      examples::log_event(examples::level::info, "cluster",
-                          {{"redis", redis}, {"node", cluster->node()}},
-                          "chat_server joined the room at Redis ", redis, " as node ",
-                          cluster->node());
+      examples::log_event(
+          examples::level::info, "cluster", {{"redis", redis}, {"node", cluster->node()}},
+          "chat_server joined the room at Redis ", redis, " as node ", cluster->node());
     }
     examples::log_event(
         examples::level::info, "listening",

@@ -88,7 +88,9 @@ cluster::cluster(cluster_options options, room* local)
     throw std::invalid_argument("--node: a node name cannot hold a line break");
 }
 
-cluster::~cluster() { stop(); }
+cluster::~cluster() {
+  stop();
+}
 
 std::shared_ptr<coronet::redis::client> cluster::commands() const {
   if (!link_->commands) throw_split();
@@ -126,8 +128,8 @@ asio::awaitable<void> cluster::connect_link() {
   o.client_name = "coronet-chat-" + options_.node;
   auto commands = co_await coronet::redis::client::connect(options_.host, options_.port, o);
   auto events = co_await coronet::redis::subscriber::connect(options_.host, options_.port, o);
-  auto channels = std::vector<std::string>{options_.prefix + "events",
-                                           options_.prefix + "to:" + options_.node};
+  auto channels =
+      std::vector<std::string>{options_.prefix + "events", options_.prefix + "to:" + options_.node};
   co_await events.subscribe(channels);
   link_->commands = std::make_shared<coronet::redis::client>(std::move(commands));
   link_->events.emplace(std::move(events));
@@ -188,24 +190,32 @@ void cluster::set_whole(bool whole) {
     room_->notify(events::system("rejoined", "the room is whole again"));
     // The member list as it is now, for members who missed joins and leaves meanwhile.
     auto c = std::vector<std::string>{"HVALS", options_.prefix + "names"};
-    asio::co_spawn(io_, [](cluster* self, std::vector<std::string> cmd) -> asio::awaitable<void> {
-      try {
-        auto reply = co_await self->commands()->command(std::move(cmd));
-        self->room_->notify(events::users(sorted_names(checked(reply))));
-      } catch (const std::exception&) {
-        // The link broke again: the split it causes is announced by run().
-      }
-    }(this, std::move(c)), asio::detached);
+    asio::co_spawn(
+        io_,
+        [](cluster* self, std::vector<std::string> cmd) -> asio::awaitable<void> {
+          try {
+            auto reply = co_await self->commands()->command(std::move(cmd));
+            self->room_->notify(events::users(sorted_names(checked(reply))));
+          } catch (const std::exception&) {
+            // The link broke again: the split it causes is announced by run().
+          }
+        }(this, std::move(c)),
+        asio::detached);
   }
 }
 
 asio::awaitable<void> cluster::register_members() {
   // The heartbeat first: it reaps instances that died while we were away and tells us
   // whether Redis still knows this one.
-  auto beat = std::vector<std::string>{
-      "EVAL", scripts::heartbeat, "2", options_.prefix + "nodes", options_.prefix + "names",
-      options_.node, std::to_string(options_.presence_ttl.count()), options_.prefix,
-      options_.prefix + "events"};
+  auto beat = std::vector<std::string>{"EVAL",
+                                       scripts::heartbeat,
+                                       "2",
+                                       options_.prefix + "nodes",
+                                       options_.prefix + "names",
+                                       options_.node,
+                                       std::to_string(options_.presence_ttl.count()),
+                                       options_.prefix,
+                                       options_.prefix + "events"};
   checked(co_await commands()->command(std::move(beat)));
   // Members who join from now on register themselves (the link is up and whole_ is set
   // by the caller right after); the snapshot below covers everyone before them. The
@@ -227,10 +237,9 @@ asio::awaitable<void> cluster::register_members() {
     examples::log_event(examples::level::warn, "name_conflict", {{"key", k.text}},
                         "chat cluster: name ", k.text,
                         " was taken on another server while the room was split");
-    room_->evict(k.text,
-                 events::error("name_taken",
-                               "while the room was split, your name was taken on another "
-                               "server; please join again with another name"));
+    room_->evict(k.text, events::error("name_taken",
+                                       "while the room was split, your name was taken on another "
+                                       "server; please join again with another name"));
   }
 }
 
@@ -244,10 +253,15 @@ asio::awaitable<void> cluster::heartbeat_loop() {
   for (;;) {
     link_->wait->expires_after(options_.heartbeat);
     co_await link_->wait->async_wait(asio::use_awaitable);
-    auto beat = std::vector<std::string>{
-        "EVAL", scripts::heartbeat, "2", options_.prefix + "nodes", options_.prefix + "names",
-        options_.node, std::to_string(options_.presence_ttl.count()), options_.prefix,
-        options_.prefix + "events"};
+    auto beat = std::vector<std::string>{"EVAL",
+                                         scripts::heartbeat,
+                                         "2",
+                                         options_.prefix + "nodes",
+                                         options_.prefix + "names",
+                                         options_.node,
+                                         std::to_string(options_.presence_ttl.count()),
+                                         options_.prefix,
+                                         options_.prefix + "events"};
     const auto known = co_await commands()->command(std::move(beat));
     if (checked(known).integer == 0) co_await register_members();
   }

@@ -113,7 +113,7 @@ class cluster {
   // Unregisters and publishes `event`, which this instance's members get from the
   // channel too.
   void leave(std::string name, std::string event);
-  void say(std::string event);                      // publishes `event` to the room
+  void say(std::string event);  // publishes `event` to the room
   // Publishes a whisper for the member `name` on instance `node`.
   void whisper(std::string node, std::string name, std::string event);
 
@@ -154,8 +154,8 @@ class cluster {
   };
   std::map<std::uint64_t, pending> pending_;  // io_'s thread only
   std::uint64_t next_seq_ = 1;                // io_'s thread only
-  bool split_announced_ = false;  // io_'s thread only
-  bool stopping_ = false;         // io_'s thread only
+  bool split_announced_ = false;              // io_'s thread only
+  bool stopping_ = false;                     // io_'s thread only
   bool stopped_ = false;
 };
 

@@ -223,8 +223,8 @@ class broadcast_group {
 
   template <typename T>
   static void deliver(const std::shared_ptr<state>& st, slot* s,
-                      const std::shared_ptr<const T>& frame, std::uint64_t number,
-                      overflow policy, std::uint64_t except) {
+                      const std::shared_ptr<const T>& frame, std::uint64_t number, overflow policy,
+                      std::uint64_t except) {
     for (auto& m : s->members) {
       if (m.id == except || number < m.since) continue;  // published before it joined
       if (m.backlog) {  // already waiting for room: keep this member's order
