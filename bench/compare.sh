@@ -10,12 +10,15 @@
 #   bench/compare.sh --no-tls   # everything but the TLS section
 #   bench/compare.sh --chat-only  # only the chat fan-out section, about 3 minutes
 #   bench/compare.sh --no-chat  # everything but the chat section
+#   bench/compare.sh --accept-only  # only accepting: one acceptor vs reuse_port, 1 minute
+#   bench/compare.sh --no-accept    # everything but that
 #   bench/compare.sh --chat-only --no-build --chat-server OTHER/build/release/examples/chat/chat_server
 #
 # Writes docs/benchmarks.md (tables: medians and ratios) and docs/benchmarks.png (chart),
 # and prints the tables. --tls-only rewrites only the TLS section of docs/benchmarks.md
 # (between its <!-- tls:begin --> and <!-- tls:end --> markers) and leaves the rest and
-# the chart alone; --chat-only likewise the chat section (<!-- chat:begin --> ...). Everything listens on 127.0.0.1 only, every load is bounded in time or
+# the chart alone; --chat-only likewise the chat section (<!-- chat:begin --> ...) and
+# --accept-only the accepting section (<!-- accept:begin --> ...). Everything listens on 127.0.0.1 only, every load is bounded in time or
 # count, and every server started here is stopped on exit (trap).
 #
 # How figures are taken:
@@ -63,6 +66,9 @@ tls_hs_connections=10    # handshake mode: clients cycling at once
 main=1                   # the TCP echo, kv, memory and micro sections
 tls=1                    # the TLS section
 chat=1                   # the chat fan-out section
+accept=1                 # one acceptor against reuse_port (bench/accept_rate.sh)
+accept_rounds=5
+accept_duration=3
 chat_rounds=3
 chat_duration=2          # seconds of the message phase per chat load
 chat_size=64             # text bytes
@@ -77,16 +83,18 @@ while [ $# -gt 0 ]; do
     --chat-rounds) chat_rounds="$2"; shift 2 ;;
     --chat-duration) chat_duration="$2"; shift 2 ;;
     --chat-server) chat_server="$2"; shift 2 ;;  # another build's chat_server
-    --tls-only) main=0; tls=1; chat=0; shift ;;
+    --tls-only) main=0; tls=1; chat=0; accept=0; shift ;;
     --no-tls) tls=0; shift ;;
-    --chat-only) main=0; tls=0; chat=1; shift ;;
+    --chat-only) main=0; tls=0; chat=1; accept=0; shift ;;
     --no-chat) chat=0; shift ;;
+    --accept-only) main=0; tls=0; chat=0; accept=1; shift ;;
+    --no-accept) accept=0; shift ;;
     --no-build) build=0; shift ;;
     -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-if [ "$main" = 0 ] && [ "$tls" = 0 ] && [ "$chat" = 0 ]; then
+if [ "$main" = 0 ] && [ "$tls" = 0 ] && [ "$chat" = 0 ] && [ "$accept" = 0 ]; then
   echo "compare.sh: these options leave nothing to run" >&2
   exit 2
 fi
@@ -97,7 +105,7 @@ command -v node >/dev/null || { echo "compare.sh: node is needed for the Node.js
 bin=build/release
 if [ "$build" = 1 ]; then
   targets=(coronet-loadgen)
-  if [ "$main" = 1 ] || [ "$tls" = 1 ]; then targets+=(echo_server); fi
+  if [ "$main" = 1 ] || [ "$tls" = 1 ] || [ "$accept" = 1 ]; then targets+=(echo_server); fi
   if [ "$main" = 1 ]; then targets+=(kv_server asio_echo_server coronet_bench); fi
   if [ "$tls" = 1 ]; then targets+=(asio_ssl_echo_server); fi
   if [ "$chat" = 1 ]; then targets+=(chat_server); fi
@@ -472,4 +480,16 @@ if [ "$chat" = 1 ]; then
   python3 bench/report_chat.py "$work" docs/benchmarks.md
   echo "compare.sh: wrote the chat section of docs/benchmarks.md (raw data in $work)" >&2
 fi
+fi
+
+# ---- accepting: one acceptor against one listener per worker (reuse_port) -------------
+# After the other reports: a full run's report.py rewrites the whole file first.
+if [ "$accept" = 1 ]; then
+  echo "== accepting: one acceptor vs one listener per worker (reuse_port) ==" >&2
+  bench/accept_rate.sh --no-build --rounds "$accept_rounds" --duration "$accept_duration" \
+    >"$work/accept.md"
+  cat "$work/accept.md"
+  python3 bench/report_accept.py "$work/accept.md" "$accept_rounds" "$accept_duration" \
+    docs/benchmarks.md
+  echo "compare.sh: wrote the accepting section of docs/benchmarks.md" >&2
 fi
