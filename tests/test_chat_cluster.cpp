@@ -317,14 +317,29 @@ TEST_SUITE("cluster") {
     CHECK(zed.wait(R"(^\* welcome, zed! online: bob, zed$)"));
     bob.send("/msg alice are you there");
     CHECK(bob.wait(R"(^! no_such_user: )"));
+    // The same name taken on both sides of the split: when the room is whole again,
+    // the first registered keeps it, the other is told and disconnected.
+    member carol_a{a.port};
+    carol_a.send("carol");
+    CHECK(carol_a.wait(R"(^\* welcome, carol!)"));
+    member carol_b{b.port};
+    carol_b.send("Carol");
+    CHECK(carol_b.wait(R"(^\* welcome, Carol!)"));
 
     redis.start();
     CHECK(alice.wait(R"(\{"type":"system","event":"rejoined",)", 20s));
     CHECK(bob.wait(R"(^\* the room is whole again$)", 20s));
     // Each instance registered its members again before saying so: with both back,
     // the registry holds everyone, zed (who joined during the split) included.
+    const bool a_kept = !carol_a.wait(R"(^! name_taken: )", 2s).has_value();
+    auto& loser = a_kept ? carol_b : carol_a;
+    if (a_kept) CHECK(carol_b.wait(R"(^! name_taken: while the room was split)", 5s));
+    loser.drain(2s);
+    CHECK(loser.closed());
     alice.send(R"({"type":"who"})");
-    CHECK(alice.wait(R"(\{"type":"users","users":\["alice","anna","bob","zed"\]\})", 10s));
+    CHECK(alice.wait(a_kept ? R"(\{"type":"users","users":\["alice","anna","bob","carol","zed"\]\})"
+                            : R"(\{"type":"users","users":\["alice","anna","bob","Carol","zed"\]\})",
+                     10s));
     alice.send(say_json("together again"));
     CHECK(bob.wait(R"(^<alice> together again$)"));
     CHECK(zed.wait(R"(^<alice> together again$)"));

@@ -237,10 +237,18 @@ asio::awaitable<void> cluster::register_members() {
     examples::log_event(examples::level::warn, "name_conflict", {{"key", k.text}},
                         "chat cluster: name ", k.text,
                         " was taken on another server while the room was split");
-    room_->evict(k.text, events::error("name_taken",
-                                       "while the room was split, your name was taken on another "
-                                       "server; please join again with another name"));
+    auto out = room_->evict(k.text, events::error("name_taken",
+                                                  "while the room was split, your name was taken "
+                                                  "on another server; please join again"));
+    // Closing drops what is queued: give the explanation a moment to leave first.
+    if (out) asio::co_spawn(io_, close_later(std::move(*out)), asio::detached);
   }
+}
+
+asio::awaitable<void> cluster::close_later(coronet::outbox<coronet::line_codec> out) {
+  asio::steady_timer pause{io_, std::chrono::milliseconds(500)};
+  co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  out.close();
 }
 
 asio::awaitable<void> cluster::heartbeat_loop() {
