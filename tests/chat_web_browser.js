@@ -25,6 +25,7 @@ setTimeout(() => {
 }, 100000).unref();
 
 function report(name, ok, why = "") {
+  console.error(`${new Date().toISOString()} ${name}`);
   if (ok) console.log(`ok ${name}`);
   else {
     failures++;
@@ -95,11 +96,13 @@ const hasEvent = (page, text) =>
   until(page, (t) => [...document.querySelectorAll("#messages li")].some((e) => e.querySelector(".text").textContent === t), text);
 
 async function join(page, name) {
+  await page.bringToFront();
   await page.goto(base);
   await page.type("#name", name);
   await page.click("#join");
 }
 async function say(page, text) {
+  await page.bringToFront();
   await page.type("#text", text);
   await page.keyboard.press("Enter");
 }
@@ -109,7 +112,10 @@ async function main() {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-           "--disable-extensions", "--disable-background-networking", "--disable-sync"],
+           "--disable-extensions", "--disable-background-networking", "--disable-sync",
+           // Two pages at once: keep the one in the background running and painting.
+           "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+           "--disable-backgrounding-occluded-windows"],
   });
   let nc = null;
   try {
@@ -145,6 +151,7 @@ async function main() {
            (await hasMessage(b, "", "carol", "hi browsers, carol here")));
 
     // Whisper by clicking bob's name in alice's member list.
+    await a.bringToFront();
     const bobItem = (await a.$$("#users li"))[1];
     await bobItem.click();
     const targeted = await until(a, () => document.getElementById("target").classList.contains("shown") &&
@@ -164,6 +171,7 @@ async function main() {
     report("nc whisper reaches one page only", toBob && aSaw && !leaked);
 
     // Rename from the page's Rename button.
+    await a.bringToFront();
     await a.click("#rename");
     await a.click("#rename-name", { clickCount: 3 });
     await a.type("#rename-name", "alicia");
@@ -193,6 +201,7 @@ async function main() {
 
     nc.send("see you");
     await hasMessage(a, "", "carl", "see you");
+    await a.bringToFront();
     await a.screenshot({ path: shot });
 
     // The server restarts: both pages reconnect (with backoff) and rejoin by name.
