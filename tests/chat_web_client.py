@@ -4,6 +4,9 @@ browser-side member and a plain TCP socket as an nc user, in the same room, plus
 HTTP requests for what is not the chat (tests/test_chat_web.cpp runs this).
 
     chat_web_client.py TCP_PORT WEB_PORT
+    chat_web_client.py TCP_PORT WEB_PORT --tls CA.pem
+                             the server has --tls-cert: the page over https, a
+                             member over wss (only that)
                              prints "ok <check>" or "FAIL <check>: why" per check;
                              the exit status is the number of failures.
 """
@@ -222,7 +225,34 @@ async def chat():
     nc.sock.close()
 
 
+async def over_tls(ca):
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    ctx = ssl.create_default_context(cafile=ca)
+    base = f"https://127.0.0.1:{WEB_PORT}"
+    page = urllib.request.urlopen(base + "/", context=ctx, timeout=LIMIT).read()
+    report("https page", b"<title>coronet chat" in page, page[:80])
+    try:
+        urllib.request.urlopen(base + "/nowhere", context=ctx, timeout=LIMIT)
+        report("https 404", False, "no error")
+    except urllib.error.HTTPError as e:
+        report("https 404", e.code == 404, e.code)
+    async with websockets.connect(f"wss://127.0.0.1:{WEB_PORT}/chat", ssl=ctx, origin=base) as ws:
+        web = Web(ws)
+        await web.send(type="join", name="sam")
+        e = await web.wait(type="welcome")
+        report("wss member welcomed", e is not None and e["users"] == ["sam"], e)
+        await web.send(type="say", text="over TLS")
+        e = await web.wait(type="message")
+        report("wss message", e is not None and e["text"] == "over TLS", e)
+
+
 def main():
+    if len(sys.argv) > 4 and sys.argv[3] == "--tls":
+        asyncio.run(asyncio.wait_for(over_tls(sys.argv[4]), 60))
+        sys.exit(failures)
     check_http()
     asyncio.run(asyncio.wait_for(chat(), 60))
     sys.exit(failures)

@@ -3,6 +3,7 @@
 // ones nobody here wrote: Python's `websockets` (tests/chat_web_client.py) and a headless
 // Chromium driven by puppeteer-core (tests/chat_web_browser.js).
 #include "process.hpp"
+#include "tls_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -25,8 +26,9 @@ using coronet::test::listening;
 
 // A chat_server with --web, on free ports (0) or the ones given (a restart).
 struct web_chat_server {
-  explicit web_chat_server(std::uint16_t tcp = 0, std::uint16_t web = 0)
-      : process{args(tcp, web)} {
+  explicit web_chat_server(std::uint16_t tcp = 0, std::uint16_t web = 0,
+                           std::vector<std::string> extra = {})
+      : process{args(tcp, web, std::move(extra))} {
     auto p = process.wait_stderr(listening, 20s);
     REQUIRE_MESSAGE(p, process.err_text);
     port = static_cast<std::uint16_t>(std::stoi(*p));
@@ -42,9 +44,12 @@ struct web_chat_server {
   web_chat_server(const web_chat_server&) = delete;
   web_chat_server& operator=(const web_chat_server&) = delete;
 
-  static std::vector<std::string> args(std::uint16_t tcp, std::uint16_t web) {
-    return {CLI_CHAT_SERVER_PATH, "--port", std::to_string(tcp), "--web",
-            "127.0.0.1:" + std::to_string(web)};
+  static std::vector<std::string> args(std::uint16_t tcp, std::uint16_t web,
+                                       std::vector<std::string> extra) {
+    std::vector<std::string> a{CLI_CHAT_SERVER_PATH, "--port", std::to_string(tcp), "--web",
+                               "127.0.0.1:" + std::to_string(web)};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
   }
   child_process process;
   std::uint16_t port = 0;
@@ -78,6 +83,14 @@ TEST_SUITE("web") {
                 "web rename seen by nc", "nc rename seen by web", "name taken across transports",
                 "message over the line limit closes 1009", "web leave seen by nc"},
                90s);
+  }
+
+  TEST_CASE("chat web: with TLS, the page over https and the chat over wss") {
+    const auto& certs = coronet::test::certificates();
+    web_chat_server server{0, 0, {"--tls-cert", certs.server_pem, "--tls-key", certs.server_key}};
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py",
+                std::to_string(server.port), std::to_string(server.web_port), "--tls", certs.ca},
+               {"https page", "https 404", "wss member welcomed", "wss message"}, 60s);
   }
 
   TEST_CASE("chat web: two Chromium pages and an nc member in one room") {
