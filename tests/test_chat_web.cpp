@@ -118,8 +118,8 @@ TEST_SUITE("web") {
       browser.write_stdin("restarted\n");
     }
     const auto code = browser.wait(60s);
-    REQUIRE_MESSAGE(code, "the browser script did not finish; " << browser.out_text
-                                                                << browser.err_text);
+    REQUIRE_MESSAGE(code,
+                    "the browser script did not finish; " << browser.out_text << browser.err_text);
     CHECK_MESSAGE(*code == 0, browser.out_text << browser.err_text);
     for (const std::string c :
          {"pages joined", "nc sees both pages", "pages see each other and nc",

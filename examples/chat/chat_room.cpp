@@ -203,7 +203,8 @@ void room::enter(member& m, frames_ref frames, std::uint64_t since) {
   if (m.mode == mode::web)
     m.place.web = web_.join(*std::get<web_frames*>(frames), since);
   else
-    m.place.lines = (m.mode == mode::json ? json_ : text_).join(*std::get<line_frames*>(frames), since);
+    m.place.lines =
+        (m.mode == mode::json ? json_ : text_).join(*std::get<line_frames*>(frames), since);
 }
 
 void room::enter(member& m, frames_ref frames) {

@@ -3,8 +3,9 @@
 // Delivery is coronet::broadcast_group's (per-thread member lists, one post per thread
 // per event, each sender's events in order at every receiver): one group per mode, so
 // an event is rendered once as JSON and once as text and each member gets its own
-// form. JSON lines and text lines go to line_codec groups; browsers (chat_server --web,
-// web_session.cpp) get the JSON form as WebSocket text messages from a third group. The name registry, touched on join, rename, leave, who and whisper only, sits
+// form. JSON lines and text lines go to line_codec groups; browsers (chat_server
+// --web, web_session.cpp) get the JSON form as WebSocket text messages from a third
+// group. The name registry, touched on join, rename, leave, who and whisper only, sits
 // behind one mutex.
 //
 // Across instances (chat_server --redis): attach a chat::cluster (cluster.hpp). The
@@ -73,7 +74,7 @@ class sender {
  public:
   sender() = default;
   sender(coronet::outbox<coronet::line_codec> o) : out_(std::move(o)) {}  // NOLINT: implicit
-  sender(coronet::outbox<coronet::websocket::codec> o)                   // NOLINT: implicit
+  sender(coronet::outbox<coronet::websocket::codec> o)                    // NOLINT: implicit
       : out_(std::move(o)) {}
 
   coronet::send_result try_send(std::string_view event) const {

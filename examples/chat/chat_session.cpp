@@ -24,12 +24,11 @@ bool looks_like_json_object(std::string_view line) {
 asio::awaitable<void> session(coronet::connection conn, room* r) {
   const auto id = conn.id();
   const auto peer = conn.remote_endpoint();
-  line_frames frames{
-      std::move(conn),
-      // A last line cut off by EOF (nc, then Ctrl-D) still counts: people type that.
-      coronet::line_codec{
-          {.max_length = r->settings().max_line, .final_line_without_delimiter = true}},
-      {.high_water_mark = r->settings().max_queued}};
+  line_frames frames{std::move(conn),
+                     // A last line cut off by EOF (nc, then Ctrl-D) still counts: people type that.
+                     coronet::line_codec{{.max_length = r->settings().max_line,
+                                          .final_line_without_delimiter = true}},
+                     {.high_water_mark = r->settings().max_queued}};
   session_state s{r, &frames, id};
   std::string reason = "disconnected";
   try {
