@@ -4,6 +4,9 @@ browser-side member and a plain TCP socket as an nc user, in the same room, plus
 HTTP requests for what is not the chat (tests/test_chat_web.cpp runs this).
 
     chat_web_client.py TCP_PORT WEB_PORT
+    chat_web_client.py TCP_PORT WEB_PORT --chat-only
+                             the two ports may be two chat_servers sharing a room
+                             (--redis): only the members' checks, no HTTP ones
     chat_web_client.py TCP_PORT WEB_PORT --tls CA.pem
                              the server has --tls-cert: the page over https, a
                              member over wss (only that)
@@ -253,7 +256,8 @@ def main():
     if len(sys.argv) > 4 and sys.argv[3] == "--tls":
         asyncio.run(asyncio.wait_for(over_tls(sys.argv[4]), 60))
         sys.exit(failures)
-    check_http()
+    if sys.argv[3:4] != ["--chat-only"]:
+        check_http()
     asyncio.run(asyncio.wait_for(chat(), 60))
     sys.exit(failures)
 

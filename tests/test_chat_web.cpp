@@ -3,6 +3,7 @@
 // ones nobody here wrote: Python's `websockets` (tests/chat_web_client.py) and a headless
 // Chromium driven by puppeteer-core (tests/chat_web_browser.js).
 #include "process.hpp"
+#include "redis_support.hpp"
 #include "tls_support.hpp"
 
 #include <doctest/doctest.h>
@@ -83,6 +84,26 @@ TEST_SUITE("web") {
                 "web rename seen by nc", "nc rename seen by web", "name taken across transports",
                 "message over the line limit closes 1009", "web leave seen by nc"},
                90s);
+  }
+
+  TEST_CASE("chat web: cluster: a web member on one instance, an nc member on another") {
+    coronet::test::redis_instance redis;
+    const auto at = "127.0.0.1:" + std::to_string(redis.port());
+    web_chat_server a{0, 0, {"--redis", at, "--node", "a"}};
+    REQUIRE(a.process.wait_stderr(std::regex{"joined the room at Redis"}, 20s));
+    child_process b{{CLI_CHAT_SERVER_PATH, "--port", "0", "--redis", at, "--node", "b"}};
+    const auto b_port = b.wait_stderr(listening, 20s);
+    REQUIRE_MESSAGE(b_port, b.err_text);
+    REQUIRE(b.wait_stderr(std::regex{"joined the room at Redis"}, 20s));
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py", *b_port,
+                std::to_string(a.web_port), "--chat-only"},
+               {"nc member sees the web member", "web -> nc message", "nc -> web message",
+                "web -> nc whisper", "nc -> web whisper", "web rename seen by nc",
+                "nc rename seen by web", "who from the web", "name taken across transports",
+                "web -> web whisper", "the closed member left the room", "web leave seen by nc"},
+               90s);
+    b.signal(SIGTERM);
+    CHECK(b.wait(15s));
   }
 
   TEST_CASE("chat web: with TLS, the page over https and the chat over wss") {
