@@ -139,8 +139,13 @@ def check_http():
     report("426 for another WebSocket version", status == 426, head)
     status, head, _ = http(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
     report("431 for a head over the limit", status == 431, head)
+    # A head that never finishes (slowloris) holds its own connection only.
+    slow = socket.create_connection(("127.0.0.1", WEB_PORT), timeout=LIMIT)
+    slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
     status, head, _ = get("/")
     report("still serving after the refusals", status == 200, head)
+    report("served while a slow head waits", status == 200, head)
+    slow.close()
 
 
 async def chat():

@@ -89,8 +89,9 @@ asio::awaitable<void> chat_over(ws::stream stream, room* r, std::uint64_t id,
     else
       reason = e.what();
   }
+  const bool asked_to_leave = s.done();  // before leave() below, which sets done()
   if (s.joined()) s.leave();
-  if (s.done()) {
+  if (asked_to_leave) {
     reason = "left";
     // The member asked to leave: end politely. close() is bounded by close_timeout.
     try {
