@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages coronet needs to build, test and run its examples, and
-# Node's `ws` (for the WebSocket tests) into build/npm, which is not committed.
+# Node's `ws` (for the WebSocket tests) and `puppeteer-core` (to drive chromium in the
+# chat page's test) into build/npm, which is not committed.
 # Idempotent: does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format clang-tidy ccache git
   libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libcli11-dev libssl-dev openssl haproxy
   redis-server redis-tools netcat-openbsd python3 python3-websockets procps nodejs prometheus curl
+  chromium
 )
 # npm for Node's ws below: Debian's nodejs comes without it, NodeSource's nodejs with it.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
@@ -28,10 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Node's `ws`, the WebSocket client tests/ws_client.js drives (tests/test_websocket.cpp
-# finds it there, or in $CORONET_NODE_PATH).
+# finds it there, or in $CORONET_NODE_PATH), and puppeteer-core, which drives Debian's
+# chromium in tests/chat_web_browser.js (puppeteer-core never downloads a browser).
 npm_dir="$(cd "$(dirname "$0")/.." && pwd)/build/npm"
-if [ ! -f "$npm_dir/node_modules/ws/package.json" ]; then
-  echo "setup: npm install ws into $npm_dir" >&2
+if [ ! -f "$npm_dir/node_modules/ws/package.json" ] ||
+   [ ! -f "$npm_dir/node_modules/puppeteer-core/package.json" ]; then
+  echo "setup: npm install ws puppeteer-core into $npm_dir" >&2
   mkdir -p "$npm_dir"
-  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error ws@8 >/dev/null
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error \
+    ws@8 puppeteer-core@24 >/dev/null
 fi

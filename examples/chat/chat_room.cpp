@@ -168,8 +168,50 @@ std::vector<std::string> room::users() const {
   return users_locked();
 }
 
-asio::awaitable<room_error> room::join(member* m, coronet::framed<coronet::line_codec>* frames,
-                                       std::string name) {
+void send_here(frames_ref f, std::string_view event) {
+  std::visit(
+      [event](auto* frames) {
+        if (!frames->try_send(event)) frames->close();
+      },
+      f);
+}
+
+void room::prepare(mode m, const asio::any_io_executor& here) {
+  switch (m) {
+    case mode::json:
+      return json_.prepare(here);
+    case mode::text:
+      return text_.prepare(here);
+    case mode::web:
+      return web_.prepare(here);
+  }
+}
+
+std::uint64_t room::ticket(mode m) const noexcept {
+  switch (m) {
+    case mode::json:
+      return json_.ticket();
+    case mode::text:
+      return text_.ticket();
+    case mode::web:
+      return web_.ticket();
+  }
+  return 0;
+}
+
+void room::enter(member& m, frames_ref frames, std::uint64_t since) {
+  if (m.mode == mode::web)
+    m.place.web = web_.join(*std::get<web_frames*>(frames), since);
+  else
+    m.place.lines =
+        (m.mode == mode::json ? json_ : text_).join(*std::get<line_frames*>(frames), since);
+}
+
+void room::enter(member& m, frames_ref frames) {
+  enter(m, frames, ticket(m.mode));
+}
+
+asio::awaitable<room_error> room::join(member* m, frames_ref frames, std::string name) {
   if (!valid_name(name)) co_return room_error::invalid_name;
   const auto k = key(name);
   if (cluster_ != nullptr && cluster_->whole()) {
@@ -185,21 +227,20 @@ asio::awaitable<room_error> room::join(member* m, coronet::framed<coronet::line_
     auto here = co_await asio::this_coro::executor;
     // Publishes from the cluster's thread must reach this thread from the joiner's
     // place in the stream on, though nobody here may have joined yet.
-    (m->mode == mode::json ? json_ : text_).prepare(here);
-    auto enter = [this, m, frames, here, name](std::vector<std::string> users) {
+    prepare(m->mode, here);
+    auto enter_here = [this, m, frames, here, name](std::vector<std::string> users) {
       // On the cluster's thread, at the join's place in the stream: what it publishes
       // from here on reaches the joiner, even what reaches its thread before the join.
-      auto& members = m->mode == mode::json ? json_ : text_;
-      const auto since = members.ticket();
-      asio::post(here, [this, &members, m, frames, name, since, users = std::move(users)] {
-        m->place = members.join(*frames, since);
-        welcome(*m, *frames, name, users);
+      const auto since = ticket(m->mode);
+      asio::post(here, [this, m, frames, name, since, users = std::move(users)] {
+        enter(*m, frames, since);
+        welcome(*m, frames, name, users);
       });
     };
     bool joined = false;
     bool answered = false;
     try {
-      joined = co_await cluster_->join(name, events::joined(name).json, enter);
+      joined = co_await cluster_->join(name, events::joined(name).json, enter_here);
       answered = true;
     } catch (const std::system_error&) {
       // Split under us: this instance alone decides, as while split (below).
@@ -223,19 +264,18 @@ asio::awaitable<room_error> room::join(member* m, coronet::framed<coronet::line_
     auto [it, inserted] = by_key_.try_emplace(k, entry{m->id, name, m->mode, m->out});
     if (!inserted && it->second.id != m->id) co_return room_error::name_taken;
     users = users_locked();
-    m->place = (m->mode == mode::json ? json_ : text_).join(*frames);
+    enter(*m, frames);
     broadcast(events::joined(name), m);
   }
-  welcome(*m, *frames, name, users);
+  welcome(*m, frames, name, users);
   log_join(*m, name);
   co_return room_error::none;
 }
 
-void room::welcome(const member& m, coronet::framed<coronet::line_codec>& frames,
-                   const std::string& name, const std::vector<std::string>& users) {
+void room::welcome(const member& m, frames_ref frames, const std::string& name,
+                   const std::vector<std::string>& users) {
   // A member too slow to take its own welcome is dropped, as for any reply.
-  if (!frames.try_send(std::string_view{events::welcome(name, users).for_mode(m.mode)}))
-    frames.close();
+  send_here(frames, events::welcome(name, users).for_mode(m.mode));
 }
 
 void room::log_join(const member& m, const std::string& name) {
@@ -395,7 +435,7 @@ void room::deliver_whisper(const std::string& k, const std::string& event_json) 
     if (it != by_key_.end()) target = it->second;
   }
   if (!target) return;  // gone meanwhile: nothing is written to a member who left
-  send_or_drop(*target, target->mode == mode::json ? event_json : events::text_of(event_json, {}));
+  send_or_drop(*target, target->mode == mode::text ? events::text_of(event_json, {}) : event_json);
 }
 
 void room::notify(const rendered& event) {
@@ -411,8 +451,7 @@ std::vector<std::pair<std::string, std::string>> room::registered() const {
   return out;
 }
 
-std::optional<coronet::outbox<coronet::line_codec>> room::evict(const std::string& k,
-                                                                const rendered& why) {
+std::optional<sender> room::evict(const std::string& k, const rendered& why) {
   std::optional<entry> gone;
   {
     std::lock_guard lock{mutex_};
@@ -431,6 +470,7 @@ void room::broadcast(const rendered& event, const member* except) {
   };
   json_.publish(event.json, coronet::overflow::close(), skip(mode::json));
   text_.publish(event.text, coronet::overflow::close(), skip(mode::text));
+  web_.publish(event.json, coronet::overflow::close(), skip(mode::web));
 }
 
 }  // namespace chat

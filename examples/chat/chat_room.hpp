@@ -3,7 +3,9 @@
 // Delivery is coronet::broadcast_group's (per-thread member lists, one post per thread
 // per event, each sender's events in order at every receiver): one group per mode, so
 // an event is rendered once as JSON and once as text and each member gets its own
-// form. The name registry, touched on join, rename, leave, who and whisper only, sits
+// form. JSON lines and text lines go to line_codec groups; browsers (chat_server
+// --web, web_session.cpp) get the JSON form as WebSocket text messages from a third
+// group. The name registry, touched on join, rename, leave, who and whisper only, sits
 // behind one mutex.
 //
 // Across instances (chat_server --redis): attach a chat::cluster (cluster.hpp). The
@@ -18,13 +20,16 @@
 #include <coronet/broadcast_group.hpp>
 #include <coronet/connection.hpp>
 #include <coronet/framed.hpp>
+#include <coronet/http/request.hpp>
 #include <coronet/line_codec.hpp>
 #include <coronet/outbox.hpp>
+#include <coronet/websocket/codec.hpp>
 
 #include <asio/awaitable.hpp>
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,6 +38,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace chat {
@@ -43,13 +49,47 @@ struct options {
   std::size_t max_queued = 256 * 1024;  // per-receiver outbox high-water mark
 };
 
-enum class mode { json, text };
+// json: JSON lines over TCP; text: plain lines (nc); web: JSON over WebSocket, one
+// event per text message (chat_server --web).
+enum class mode { json, text, web };
 
 // One event as each kind of client sees it.
 struct rendered {
   std::string json;
   std::string text;
-  const std::string& for_mode(mode m) const { return m == mode::json ? json : text; }
+  const std::string& for_mode(mode m) const { return m == mode::text ? text : json; }
+};
+
+using line_frames = coronet::framed<coronet::line_codec>;
+using web_frames = coronet::framed<coronet::websocket::codec>;
+// A session's own frames, on its own thread: lines (TCP) or WebSocket messages.
+using frames_ref = std::variant<line_frames*, web_frames*>;
+
+// Sends `event` through `f` now (on its thread); a member too slow to take it is closed.
+void send_here(frames_ref f, std::string_view event);
+
+// A member's outbox, whichever transport it came by: one event per line or per
+// WebSocket text message. Usable from any thread, like the outboxes it holds.
+class sender {
+ public:
+  sender() = default;
+  sender(coronet::outbox<coronet::line_codec> o) : out_(std::move(o)) {}  // NOLINT: implicit
+  sender(coronet::outbox<coronet::websocket::codec> o)                    // NOLINT: implicit
+      : out_(std::move(o)) {}
+
+  coronet::send_result try_send(std::string_view event) const {
+    return std::visit([event](const auto& o) { return o.try_send(event); }, out_);
+  }
+  void close(coronet::errc why) const {
+    std::visit([why](const auto& o) { o.close(why); }, out_);
+  }
+  bool is_open() const noexcept {
+    return std::visit([](const auto& o) { return o.is_open(); }, out_);
+  }
+
+ private:
+  std::variant<coronet::outbox<coronet::line_codec>, coronet::outbox<coronet::websocket::codec>>
+      out_;
 };
 
 // Builders for every event and reply of the protocol (JSON and text forms).
@@ -96,23 +136,35 @@ class room {
   void attach(cluster* c) noexcept { cluster_ = c; }
 
   using group = coronet::broadcast_group<coronet::line_codec>;
+  using web_group = coronet::broadcast_group<coronet::websocket::codec>;
+
+  // A member's place in the group of its mode (one of the two is used).
+  struct place_in_group {
+    group::membership lines;
+    web_group::membership web;
+    std::uint64_t id() const noexcept { return lines.id() != 0 ? lines.id() : web.id(); }
+    void leave() noexcept {
+      lines.leave();
+      web.leave();
+    }
+  };
 
   struct member {
     std::uint64_t id = 0;  // the connection's
     chat::mode mode = mode::json;
-    coronet::outbox<coronet::line_codec> out;
-    group::membership place;  // in the group of its mode, once joined
+    sender out;
+    place_in_group place;  // in the group of its mode, once joined
   };
 
-  // Called on the member's own thread (its session), with its connection's frames;
-  // `m` and `frames` must outlive the call. With a cluster attached, join, rename,
+  // Called on the member's own thread (its session), with its connection's frames (of
+  // the kind its mode says: line_frames for json and text, web_frames for web); `m` and
+  // `frames` must outlive the call. With a cluster attached, join, rename,
   // whisper and everyone() ask Redis; while the room is split they act on this
   // instance's members alone.
   //
   // join() sends the welcome (with everyone's names) itself, before any other event
   // reaches the member.
-  asio::awaitable<room_error> join(member* m, coronet::framed<coronet::line_codec>* frames,
-                                   std::string name);
+  asio::awaitable<room_error> join(member* m, frames_ref frames, std::string name);
   asio::awaitable<room_error> rename(std::uint64_t id, std::string from, std::string to);
   // To oneself: one copy (the sender's form).
   asio::awaitable<room_error> whisper(const member* from, std::string from_name, std::string to,
@@ -136,11 +188,10 @@ class room {
   // The member here called `key` lost its name to another instance (while the room was
   // split): tell it why and drop it from the room. Returns its outbox, for the caller to
   // close once the message has had time to leave (closing drops what is queued).
-  std::optional<coronet::outbox<coronet::line_codec>> evict(const std::string& key,
-                                                            const rendered& why);
+  std::optional<sender> evict(const std::string& key, const rendered& why);
 
   std::size_t disconnected_slow() const noexcept {
-    return slow_.load() + json_.closed_slow() + text_.closed_slow();
+    return slow_.load() + json_.closed_slow() + text_.closed_slow() + web_.closed_slow();
   }
 
  private:
@@ -148,12 +199,18 @@ class room {
     std::uint64_t id;
     std::string name;  // as the user spelled it
     chat::mode mode;
-    coronet::outbox<coronet::line_codec> out;
+    sender out;
     bool renaming = false;  // the new name of a rename in progress: held, not listed yet
   };
 
-  void welcome(const member& m, coronet::framed<coronet::line_codec>& frames,
-               const std::string& name, const std::vector<std::string>& users);
+  void welcome(const member& m, frames_ref frames, const std::string& name,
+               const std::vector<std::string>& users);
+  // The delivery group of mode `m`: make it reach this thread, a point in its sequence,
+  // and entering it (on the member's thread).
+  void prepare(mode m, const asio::any_io_executor& here);
+  std::uint64_t ticket(mode m) const noexcept;
+  void enter(member& m, frames_ref frames, std::uint64_t since);
+  void enter(member& m, frames_ref frames);
   static void log_join(const member& m, const std::string& name);
   // A whisper to one member; a member too slow to take it is dropped.
   void send_or_drop(const entry& target, const std::string& line);
@@ -167,6 +224,7 @@ class room {
   std::map<std::string, entry> by_key_;  // lower-cased name -> member
   group json_;
   group text_;
+  web_group web_;
   std::atomic<std::size_t> slow_{0};  // whisper targets dropped as too slow
   cluster* cluster_ = nullptr;
 };
@@ -174,5 +232,25 @@ class room {
 // Serves one connection: the chat protocol in JSON or text mode (the first line
 // decides).
 asio::awaitable<void> session(coronet::connection conn, room* r);
+
+// chat_server --web: what the web address serves besides the room.
+struct web_options {
+  std::string_view page;  // GET / (the chat page, HTML); must outlive the server
+  // Security: a WebSocket to /chat is refused (403) when its Origin names another host
+  // than its Host (a page on another site opening a socket in a visitor's browser).
+  // Requests without Origin (non-browser clients) are let in.
+  bool check_origin = true;
+  // Security: the request head's limits and time (8 KiB, 10 s by default).
+  coronet::http::request_options request{};
+  // Keepalive: a ping after this much silence drops vanished browsers.
+  std::chrono::milliseconds ping_interval{std::chrono::seconds(30)};
+};
+
+// The chat page (examples/chat/web/index.html, embedded at build time).
+std::string_view web_page() noexcept;
+
+// Serves one connection on the web address: GET / is the page, /chat the JSON protocol
+// over WebSocket (one event or command per text message), anything else 404 or 405.
+asio::awaitable<void> web_session(coronet::connection conn, room* r, const web_options* options);
 
 }  // namespace chat

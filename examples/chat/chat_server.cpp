@@ -3,6 +3,7 @@
 //   chat_server                          # 127.0.0.1:7777
 //   chat_client --name alice             # JSON client, or:  nc 127.0.0.1 7777
 //   chat_server --port 7001 --redis 127.0.0.1:6379   # one room across instances
+//   chat_server --web 127.0.0.1:8080     # and in a browser: http://127.0.0.1:8080/
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
 #include "../common/server_flags.hpp"
@@ -37,6 +38,11 @@ int main(int argc, char** argv) {
                  "this server's name in the cluster, unique among them (default: the "
                  "address it listens on)")
       ->type_name("NAME");
+  std::string web;
+  app.add_option("--web", web,
+                 "also serve the chat in a browser on this address: the page at /, the "
+                 "JSON protocol over WebSocket at /chat (port 0: any free port)")
+      ->type_name("HOST:PORT");
   examples::server_flags serving;  // --tls-*, --proxy-protocol, --trusted-proxy
   serving.add(app);
   examples::parse(app, argc, argv);
@@ -71,7 +77,32 @@ int main(int argc, char** argv) {
         " thread(s)");
     examples::log("join with:  chat_client --name you --port ", ep.port(), "   or:  nc ",
                   ep.address(), " ", ep.port());
+    // --web: a second server on its own address and threads, with the same TLS, PROXY
+    // and logging settings, whose members join the same room.
+    chat::web_options web_settings;
+    web_settings.page = chat::web_page();
+    std::unique_ptr<coronet::server> web_server;
+    if (!web.empty()) {
+      const auto where = examples::parse_host_port(web, "--web");
+      coronet::server_options w{.host = where.host, .port = where.port, .threads = threads};
+      w.handle_signals = false;  // the chat port's run() handles them and stops this one
+      serving.apply(w);
+      web_server = std::make_unique<coronet::server>(w);
+      web_server->start([&room, &web_settings](coronet::connection c) {
+        return chat::web_session(std::move(c), &room, &web_settings);
+      });
+      const auto wep = web_server->local_endpoint();
+      const std::string url = std::string{serving.tls.enabled() ? "https" : "http"} + "://" +
+                              wep.address().to_string() + ":" + std::to_string(wep.port()) + "/";
+      examples::log_event(examples::level::info, "web", {{"address", wep}, {"url", url}},
+                          "chat page on ", url, " (WebSocket at /chat)");
+    }
     server.run([&room](coronet::connection c) { return chat::session(std::move(c), &room); });
+    if (web_server) {
+      // Browsers get a close frame 1001 ("going away") and the page reconnects later.
+      web_server->stop();
+      web_server->wait();
+    }
     // Every session has left (and told the cluster); now this server leaves it too.
     if (cluster) cluster->stop();
     examples::log_event(examples::level::info, "stopped", {}, "chat_server stopped");

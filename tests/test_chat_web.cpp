@@ -1,0 +1,158 @@
+// chat_server --web: browser members in the same room as nc members, run as users run
+// it. chat_server is started here on loopback and stopped by its pid; the clients are
+// ones nobody here wrote: Python's `websockets` (tests/chat_web_client.py) and a headless
+// Chromium driven by puppeteer-core (tests/chat_web_browser.js).
+#include "process.hpp"
+#include "redis_support.hpp"
+#include "tls_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#if defined(CLI_CHAT_SERVER_PATH)
+
+namespace {
+
+using namespace std::chrono_literals;
+using coronet::test::child_process;
+using coronet::test::listening;
+
+// A chat_server with --web, on free ports (0) or the ones given (a restart).
+struct web_chat_server {
+  explicit web_chat_server(std::uint16_t tcp = 0, std::uint16_t web = 0,
+                           std::vector<std::string> extra = {})
+      : process{args(tcp, web, std::move(extra))} {
+    auto p = process.wait_stderr(listening, 20s);
+    REQUIRE_MESSAGE(p, process.err_text);
+    port = static_cast<std::uint16_t>(std::stoi(*p));
+    auto w = process.wait_stderr(std::regex{R"(chat page on https?://127\.0\.0\.1:(\d+)/)"}, 20s);
+    REQUIRE_MESSAGE(w, process.err_text);
+    web_port = static_cast<std::uint16_t>(std::stoi(*w));
+  }
+  ~web_chat_server() {
+    process.signal(SIGTERM);
+    const auto code = process.wait(15s);
+    CHECK_MESSAGE(code, "chat_server did not stop on SIGTERM");
+  }
+  web_chat_server(const web_chat_server&) = delete;
+  web_chat_server& operator=(const web_chat_server&) = delete;
+
+  static std::vector<std::string> args(std::uint16_t tcp, std::uint16_t web,
+                                       std::vector<std::string> extra) {
+    std::vector<std::string> a{CLI_CHAT_SERVER_PATH, "--port", std::to_string(tcp), "--web",
+                               "127.0.0.1:" + std::to_string(web)};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  child_process process;
+  std::uint16_t port = 0;
+  std::uint16_t web_port = 0;
+};
+
+void run_client(std::vector<std::string> argv, const std::vector<std::string>& checks,
+                std::chrono::milliseconds limit) {
+  child_process client{std::move(argv)};
+  client.close_stdin();
+  const auto code = client.wait(limit);
+  REQUIRE_MESSAGE(code, "client did not finish; " << client.out_text << client.err_text);
+  CHECK_MESSAGE(*code == 0, client.out_text << client.err_text);
+  for (const auto& c : checks)
+    CHECK_MESSAGE(client.out_text.find("ok " + c + "\n") != std::string::npos,
+                  "missing: " << c << "\n"
+                              << client.out_text << client.err_text);
+}
+
+}  // namespace
+
+TEST_SUITE("web") {
+  TEST_CASE("chat web: a WebSocket member and an nc member chat, whisper and rename") {
+    web_chat_server server;
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py",
+                std::to_string(server.port), std::to_string(server.web_port)},
+               {"GET / is the page", "404 on another path", "405 on POST /",
+                "400 on /chat without an upgrade", "403 for a page from another site",
+                "431 for a head over the limit", "still serving after the refusals",
+                "web -> nc message", "nc -> web message", "web -> nc whisper", "nc -> web whisper",
+                "web rename seen by nc", "nc rename seen by web", "name taken across transports",
+                "message over the line limit closes 1009", "web leave seen by nc"},
+               90s);
+  }
+
+  TEST_CASE("chat web: cluster: a web member on one instance, an nc member on another") {
+    coronet::test::redis_instance redis;
+    const auto at = "127.0.0.1:" + std::to_string(redis.port());
+    web_chat_server a{0, 0, {"--redis", at, "--node", "a"}};
+    REQUIRE(a.process.wait_stderr(std::regex{"joined the room at Redis"}, 20s));
+    child_process b{{CLI_CHAT_SERVER_PATH, "--port", "0", "--redis", at, "--node", "b"}};
+    const auto b_port = b.wait_stderr(listening, 20s);
+    REQUIRE_MESSAGE(b_port, b.err_text);
+    REQUIRE(b.wait_stderr(std::regex{"joined the room at Redis"}, 20s));
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py", *b_port,
+                std::to_string(a.web_port), "--chat-only"},
+               {"nc member sees the web member", "web -> nc message", "nc -> web message",
+                "web -> nc whisper", "nc -> web whisper", "web rename seen by nc",
+                "nc rename seen by web", "who from the web", "name taken across transports",
+                "web -> web whisper", "the closed member left the room", "web leave seen by nc"},
+               90s);
+    b.signal(SIGTERM);
+    CHECK(b.wait(15s));
+  }
+
+  TEST_CASE("chat web: with TLS, the page over https and the chat over wss") {
+    const auto& certs = coronet::test::certificates();
+    web_chat_server server{0, 0, {"--tls-cert", certs.server_pem, "--tls-key", certs.server_key}};
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py",
+                std::to_string(server.port), std::to_string(server.web_port), "--tls", certs.ca},
+               {"https page", "https 404", "wss member welcomed", "wss message"}, 60s);
+  }
+
+  TEST_CASE("chat web: two Chromium pages and an nc member in one room") {
+    // scripts/setup.sh installs chromium and puppeteer-core (into build/npm).
+    const char* custom = std::getenv("CORONET_NODE_PATH");
+    const std::string modules =
+        custom != nullptr ? custom : CORONET_SOURCE_DIR "/build/npm/node_modules";
+    REQUIRE_MESSAGE(std::filesystem::exists(modules + "/puppeteer-core"),
+                    "puppeteer-core is missing: run scripts/setup.sh");
+    REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/chromium"),
+                    "chromium is missing: run scripts/setup.sh");
+    setenv("NODE_PATH", modules.c_str(), 1);
+    std::optional<web_chat_server> server;
+    server.emplace();
+    const auto tcp = server->port;
+    const auto web = server->web_port;
+    const auto shot = std::filesystem::temp_directory_path() / "coronet-chat-web.png";
+    child_process browser{{"/usr/bin/node", CORONET_SOURCE_DIR "/tests/chat_web_browser.js",
+                           std::to_string(tcp), std::to_string(web), shot.string()}};
+    // The script asks for a restart once the pages have talked: same ports, new process.
+    const auto asked = browser.wait_stdout(std::regex{"restart now"}, 90s);
+    if (asked) {
+      server.reset();
+      server.emplace(tcp, web);
+      browser.write_stdin("restarted\n");
+    }
+    const auto code = browser.wait(60s);
+    REQUIRE_MESSAGE(code,
+                    "the browser script did not finish; " << browser.out_text << browser.err_text);
+    CHECK_MESSAGE(*code == 0, browser.out_text << browser.err_text);
+    for (const std::string c :
+         {"pages joined", "nc sees both pages", "pages see each other and nc",
+          "page -> nc and page message", "nc -> pages message", "whisper by clicking a name",
+          "nc whisper reaches one page only", "rename from the page",
+          "nc rename updates the member lists", "name taken shown on the join form",
+          "reconnects after the server restarts"})
+      CHECK_MESSAGE(browser.out_text.find("ok " + c + "\n") != std::string::npos,
+                    "missing: " << c << "\n"
+                                << browser.out_text << browser.err_text);
+    CHECK(std::filesystem::file_size(shot) > 10000);
+  }
+}
+
+#endif
