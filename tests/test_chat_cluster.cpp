@@ -337,8 +337,9 @@ TEST_SUITE("cluster") {
     loser.drain(2s);
     CHECK(loser.closed());
     alice.send(R"({"type":"who"})");
-    CHECK(alice.wait(a_kept ? R"(\{"type":"users","users":\["alice","anna","bob","carol","zed"\]\})"
-                            : R"(\{"type":"users","users":\["alice","anna","bob","Carol","zed"\]\})",
+    CHECK(alice.wait(a_kept
+                         ? R"(\{"type":"users","users":\["alice","anna","bob","carol","zed"\]\})"
+                         : R"(\{"type":"users","users":\["alice","anna","bob","Carol","zed"\]\})",
                      10s));
     alice.send(say_json("together again"));
     CHECK(bob.wait(R"(^<alice> together again$)"));

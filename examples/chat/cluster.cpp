@@ -245,10 +245,10 @@ asio::awaitable<void> cluster::register_members() {
   }
 }
 
-asio::awaitable<void> cluster::close_later(coronet::outbox<coronet::line_codec> out) {
+asio::awaitable<void> cluster::close_later(sender out) {
   asio::steady_timer pause{io_, std::chrono::milliseconds(500)};
   co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-  out.close();
+  out.close(coronet::errc::connection_closed);
 }
 
 asio::awaitable<void> cluster::heartbeat_loop() {

@@ -32,9 +32,6 @@
 // resumes on the caller's, and the fire-and-forget ones are queued there in call order.
 #pragma once
 
-#include <coronet/line_codec.hpp>
-#include <coronet/outbox.hpp>
-
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -57,6 +54,7 @@ class client;
 namespace chat {
 
 class room;
+class sender;
 
 struct cluster_options {
   std::string host = "127.0.0.1";
@@ -138,7 +136,7 @@ class cluster {
   asio::awaitable<std::vector<std::string>> users_here();
   asio::awaitable<std::optional<located>> locate_here(std::string name);
   void fire(std::vector<std::string> command);
-  asio::awaitable<void> close_later(coronet::outbox<coronet::line_codec> out);
+  asio::awaitable<void> close_later(sender out);
   asio::awaitable<void> send_ignoring_errors(std::vector<std::string> command);
   void deliver(const std::string& channel, const std::string& payload);
   void set_whole(bool whole);
