@@ -589,7 +589,7 @@ TEST_SUITE("redis") {
     run(pipelines(redis.port()));
   }
 
-  TEST_CASE("redis: big values round trip; a reply over limits ends the connection") {
+  TEST_CASE("redis: big values round trip and a reply over limits ends the connection") {
     redis_instance redis;
     run(big_values(redis.port()));
   }

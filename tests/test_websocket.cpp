@@ -192,7 +192,7 @@ asio::awaitable<void> room_members(std::uint16_t port, room_app* app) {
 }  // namespace
 
 TEST_SUITE("websocket") {
-  TEST_CASE("websocket: echo of text, binary, fragments, pings; the close handshake") {
+  TEST_CASE("websocket: echo of text, binary, fragments and pings, then the close handshake") {
     ws_app app;
     running_server s{ws_handler(app)};
     run(echo_round_trips(s.port()));
