@@ -249,7 +249,7 @@ TEST_SUITE("cluster") {
   }
 
   TEST_CASE(
-      "cluster: a later instance sees everyone; SIGTERM leaves at once, SIGKILL within 15 s") {
+      "cluster: a later instance sees everyone, SIGTERM leaves at once, SIGKILL within 15 s") {
     redis_instance redis;
     instance a{redis.port(), "a"};
     instance b{redis.port(), "b"};
@@ -416,7 +416,7 @@ TEST_SUITE("cluster") {
   }
 
   TEST_CASE(
-      "cluster: scripts/cluster.sh runs Redis, two instances and HAProxy; Ctrl-C stops them all") {
+      "cluster: scripts/cluster.sh runs Redis, two instances and HAProxy, Ctrl-C stops them") {
     const auto front = free_port();
     const auto redis_port = free_port();
     const auto a_port = free_port();
