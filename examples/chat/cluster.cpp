@@ -207,15 +207,7 @@ void cluster::set_whole(bool whole) {
 asio::awaitable<void> cluster::register_members() {
   // The heartbeat first: it reaps instances that died while we were away and tells us
   // whether Redis still knows this one.
-  auto beat = std::vector<std::string>{"EVAL",
-                                       scripts::heartbeat,
-                                       "2",
-                                       options_.prefix + "nodes",
-                                       options_.prefix + "names",
-                                       options_.node,
-                                       std::to_string(options_.presence_ttl.count()),
-                                       options_.prefix,
-                                       options_.prefix + "events"};
+  auto beat = heartbeat_command();
   checked(co_await commands()->command(std::move(beat)));
   // Members who join from now on register themselves (the link is up and whole_ is set
   // by the caller right after); the snapshot below covers everyone before them. The
@@ -251,6 +243,19 @@ asio::awaitable<void> cluster::close_later(sender out) {
   out.close(coronet::errc::connection_closed);
 }
 
+// One heartbeat: refreshes this node's presence and reaps expired nodes (the script).
+std::vector<std::string> cluster::heartbeat_command() const {
+  return {"EVAL",
+          scripts::heartbeat,
+          "2",
+          options_.prefix + "nodes",
+          options_.prefix + "names",
+          options_.node,
+          std::to_string(options_.presence_ttl.count()),
+          options_.prefix,
+          options_.prefix + "events"};
+}
+
 asio::awaitable<void> cluster::heartbeat_loop() {
   // However this loop ends (a failed command, or cancelled because receive_loop ended),
   // close the link so that the other loop ends at once too.
@@ -261,15 +266,7 @@ asio::awaitable<void> cluster::heartbeat_loop() {
   for (;;) {
     link_->wait->expires_after(options_.heartbeat);
     co_await link_->wait->async_wait(asio::use_awaitable);
-    auto beat = std::vector<std::string>{"EVAL",
-                                         scripts::heartbeat,
-                                         "2",
-                                         options_.prefix + "nodes",
-                                         options_.prefix + "names",
-                                         options_.node,
-                                         std::to_string(options_.presence_ttl.count()),
-                                         options_.prefix,
-                                         options_.prefix + "events"};
+    auto beat = heartbeat_command();
     const auto known = co_await commands()->command(std::move(beat));
     if (checked(known).integer == 0) co_await register_members();
   }

@@ -124,6 +124,7 @@ class cluster {
   asio::awaitable<void> run();
   asio::awaitable<void> connect_link();
   asio::awaitable<void> heartbeat_loop();
+  std::vector<std::string> heartbeat_command() const;
   asio::awaitable<void> receive_loop();
   asio::awaitable<void> register_members();
   asio::awaitable<void> goodbye();
