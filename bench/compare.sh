@@ -12,14 +12,23 @@
 #   bench/compare.sh --no-chat  # everything but the chat section
 #   bench/compare.sh --accept-only  # only accepting: one acceptor vs reuse_port, 1 minute
 #   bench/compare.sh --no-accept    # everything but that
+#   bench/compare.sh --ws-only      # only the WebSocket echo against Node's ws, 2 minutes
+#   bench/compare.sh --no-ws        # everything but that
+#   bench/compare.sh --syscalls-only  # only system calls per message, about 2 minutes
+#   bench/compare.sh --no-syscalls  # everything but that
+#   bench/compare.sh --no-uring     # without the io_uring build's servers
+#   bench/compare.sh --unpinned-only  # only echo and kv with nothing pinned, 6 minutes
+#   bench/compare.sh --no-unpinned  # everything but that
 #   bench/compare.sh --chat-only --no-build --chat-server OTHER/build/release/examples/chat/chat_server
 #
 # Writes docs/benchmarks.md (tables: medians and ratios) and docs/benchmarks.png (chart),
 # and prints the tables. --tls-only rewrites only the TLS section of docs/benchmarks.md
 # (between its <!-- tls:begin --> and <!-- tls:end --> markers) and leaves the rest and
 # the chart alone; --chat-only likewise the chat section (<!-- chat:begin --> ...) and
-# --accept-only the accepting section (<!-- accept:begin --> ...). Everything listens on 127.0.0.1 only, every load is bounded in time or
-# count, and every server started here is stopped on exit (trap).
+# --accept-only the accepting section (<!-- accept:begin --> ...), --ws-only the
+# WebSocket section and --syscalls-only the system-call section; every section keeps its
+# place (bench/report_sections.py). Everything listens on 127.0.0.1 only, every load is
+# bounded in time or count, and every server started here is stopped on exit (trap).
 #
 # How figures are taken:
 #  - servers run pinned to core 0 with one worker thread each, clients pinned to core 1
@@ -53,6 +62,24 @@
 # variant runs only when `chat_server --help` mentions --redis: redis-server on a free
 # loopback port, 1 chat_server instance against 2 sharing the room through --redis, the
 # same members spread over both, with the CPU of each instance and of redis-server.
+#
+# The io_uring build (CMake preset release-uring, CORONET_IO_URING; built here unless
+# --no-uring): its echo_server (raw, line, length) and kv_server run beside the epoll
+# build's in the echo, kv, WebSocket and system-call sections, as coronet_*_uring and
+# kv_uring, so that both back ends are measured in the same run.
+#
+# The WebSocket section (bench/report_ws.py): `echo_server --framing websocket` against
+# bench/node_ws_echo_server.js (Node's `ws`, from build/npm), both one thread pinned to
+# core 0, under `coronet-loadgen --mode ws` (plain Asio; masks every frame, checks every
+# echo) at 64 B x 100 and 16 KiB x 10, rounds and duration as the TCP echo.
+#
+# The system-call section (bench/report_syscalls.py): after the timed rounds, one more
+# load per server and shape (echo, kv under redis-benchmark, WebSocket) runs under
+# `perf stat -p SERVER_PID` counting the server's system calls by tracepoint
+# (raw_syscalls:sys_enter for the total, syscalls:sys_enter_* per kind, and the read
+# exits that returned EAGAIN); each count is divided by the messages of that load. These
+# loads are not timed: tracepoints cost the server a little, which is why the timed
+# figures come from runs without perf. Needs perf (linux-perf) and root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +96,12 @@ chat=1                   # the chat fan-out section
 accept=1                 # one acceptor against reuse_port (bench/accept_rate.sh)
 accept_rounds=5
 accept_duration=3
+ws=1                     # the WebSocket echo section
+syscalls=1               # system calls per message (perf)
+syscall_duration=2       # seconds per counted load
+uring=1                  # also the io_uring build's servers
+unpinned=1               # echo and kv again with no taskset (bench/report_unpinned.py)
+unpinned_rounds=5
 chat_rounds=3
 chat_duration=2          # seconds of the message phase per chat load
 chat_size=64             # text bytes
@@ -83,34 +116,59 @@ while [ $# -gt 0 ]; do
     --chat-rounds) chat_rounds="$2"; shift 2 ;;
     --chat-duration) chat_duration="$2"; shift 2 ;;
     --chat-server) chat_server="$2"; shift 2 ;;  # another build's chat_server
-    --tls-only) main=0; tls=1; chat=0; accept=0; shift ;;
+    --tls-only) main=0; tls=1; chat=0; accept=0; ws=0; syscalls=0; unpinned=0; shift ;;
     --no-tls) tls=0; shift ;;
-    --chat-only) main=0; tls=0; chat=1; accept=0; shift ;;
+    --chat-only) main=0; tls=0; chat=1; accept=0; ws=0; syscalls=0; unpinned=0; shift ;;
     --no-chat) chat=0; shift ;;
-    --accept-only) main=0; tls=0; chat=0; accept=1; shift ;;
+    --accept-only) main=0; tls=0; chat=0; accept=1; ws=0; syscalls=0; unpinned=0; shift ;;
     --no-accept) accept=0; shift ;;
+    --ws-only) main=0; tls=0; chat=0; accept=0; ws=1; syscalls=0; unpinned=0; shift ;;
+    --no-ws) ws=0; shift ;;
+    --syscalls-only) main=0; tls=0; chat=0; accept=0; ws=0; syscalls=1; unpinned=0; shift ;;
+    --no-syscalls) syscalls=0; shift ;;
+    --no-uring) uring=0; shift ;;
+    --unpinned-only) main=0; tls=0; chat=0; accept=0; ws=0; syscalls=0; unpinned=1; shift ;;
+    --no-unpinned) unpinned=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,77p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-if [ "$main" = 0 ] && [ "$tls" = 0 ] && [ "$chat" = 0 ] && [ "$accept" = 0 ]; then
+if [ "$main" = 0 ] && [ "$tls" = 0 ] && [ "$chat" = 0 ] && [ "$accept" = 0 ] && [ "$ws" = 0 ] &&
+  [ "$syscalls" = 0 ] && [ "$unpinned" = 0 ]; then
   echo "compare.sh: these options leave nothing to run" >&2
   exit 2
 fi
 
-if [ "$main" = 1 ]; then scripts/setup.sh redis-server gnuplot-nox; else scripts/setup.sh; fi
+extra_packages=()
+if [ "$main" = 1 ]; then extra_packages+=(gnuplot-nox); fi
+if [ "$syscalls" = 1 ]; then extra_packages+=(linux-perf); fi
+scripts/setup.sh "${extra_packages[@]}"
 command -v node >/dev/null || { echo "compare.sh: node is needed for the Node.js baseline" >&2; exit 1; }
+node_modules="$PWD/build/npm/node_modules"  # Node's ws, installed there by setup.sh
 
 bin=build/release
 if [ "$build" = 1 ]; then
   targets=(coronet-loadgen)
-  if [ "$main" = 1 ] || [ "$tls" = 1 ] || [ "$accept" = 1 ]; then targets+=(echo_server); fi
+  if [ "$main" = 1 ] || [ "$tls" = 1 ] || [ "$accept" = 1 ] || [ "$ws" = 1 ] || [ "$syscalls" = 1 ]; then
+    targets+=(echo_server)
+  fi
   if [ "$main" = 1 ]; then targets+=(kv_server asio_echo_server coronet_bench); fi
+  if [ "$unpinned" = 1 ]; then targets+=(echo_server kv_server asio_echo_server); fi
+  if [ "$syscalls" = 1 ]; then targets+=(kv_server asio_echo_server asio_ssl_echo_server chat_server); fi
   if [ "$tls" = 1 ]; then targets+=(asio_ssl_echo_server); fi
   if [ "$chat" = 1 ]; then targets+=(chat_server); fi
   cmake --preset release -B "$bin" >/dev/null
   cmake --build "$bin" -j2 --target "${targets[@]}" >&2
+  if [ "$uring" = 1 ] && { [ "$main" = 1 ] || [ "$ws" = 1 ] || [ "$syscalls" = 1 ] || [ "$unpinned" = 1 ]; }; then
+    cmake --preset release-uring >/dev/null
+    cmake --build build/release-uring -j2 --target echo_server kv_server >&2
+  fi
+fi
+bin_uring=build/release-uring
+if [ "$uring" = 1 ] && [ ! -x "$bin_uring/examples/echo_server" ]; then
+  echo "compare.sh: $bin_uring is not built (drop --no-build, or pass --no-uring)" >&2
+  exit 1
 fi
 loadgen="$bin/bench/coronet-loadgen"
 chat_server=${chat_server:-$bin/examples/chat/chat_server}
@@ -167,8 +225,17 @@ stop() {
 
 # CPU time (utime + stime, all threads) of a process, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+user_ticks() { awk '{print $14}' "/proc/$1/stat"; }
 ticks_per_s=$(getconf CLK_TCK)
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# The run's time and load, for the sections that say when they were measured.
+params() {  # params FILE KEY VALUE...: a JSON object of the pairs, with when and load
+  local file=$1
+  shift
+  python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+    "$@" when "$(date -u '+%Y-%m-%d %H:%M UTC')" load "$(cut -d' ' -f1-3 /proc/loadavg)" >"$file"
+}
 
 # record KIND SERVER SHAPE ROUND MSGS_PER_S MESSAGES CPU_TICKS P99_US
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
@@ -176,16 +243,20 @@ record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 # load KIND SHAPE ROUND SERVER PORT LOADGEN-ARGS...: one bounded coronet-loadgen run
 # pinned to the client core, recorded with the server's CPU time over the run.
 load() {
-  local kind=$1 label=$2 r=$3 s=$4 p=$5 pid before after json rate messages p99
+  local kind=$1 label=$2 r=$3 s=$4 p=$5 pid before after json rate messages p99 user_before
   shift 5
   pid=$(eval echo "\$pid_$s")
   before=$(cpu_ticks "$pid")
+  user_before=$(user_ticks "$pid")
   json=$("${pin_client[@]}" timeout 60 "$loadgen" --port "$p" --duration "$duration" --json "$@") || {
     echo "compare.sh: loadgen failed against $s ($label)" >&2; json='{}'; }
   after=$(cpu_ticks "$pid")
   read -r rate messages p99 < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}");
 print(d.get("messages_per_s",0), d.get("messages",0), d.get("p99_us",0))' "$json")
   record "$kind" "$s" "$label" "$r" "$rate" "$messages" "$((after - before))" "$p99"
+  # The user-space share of that CPU time, for the reports that split it.
+  printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$s" "$label" "$r" \
+    "$(($(user_ticks "$pid") - user_before))" >>"$work/user_ticks.tsv"
   # What TLS the server agreed on (the first run against it says).
   if [[ $kind == tls_* ]] && [ ! -s "$work/tls_agreed_$s" ]; then
     python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}"); print(d.get("tls_agreed",""))' \
@@ -234,58 +305,99 @@ idle_one() {
     "$(awk -v d=$((after - before)) -v n="$n" 'BEGIN {print d / n}')" >&2
 }
 
-if [ "$main" = 1 ]; then
-# ---- echo servers: pingpong ----------------------------------------------------------
-echo_servers=(coronet_raw coronet_line coronet_length asio node)
-start coronet_raw 7301 "$bin/examples/echo_server" --port 7301 --framing raw
-start coronet_line 7302 "$bin/examples/echo_server" --port 7302 --framing line
-start coronet_length 7303 "$bin/examples/echo_server" --port 7303 --framing length
-start asio 7304 "$bin/bench/asio_echo_server" --port 7304 --threads 1
-start node 7305 node bench/node_echo_server.js 7305
-declare -A port=([coronet_raw]=7301 [coronet_line]=7302 [coronet_length]=7303 [asio]=7304 [node]=7305)
-
-shapes=("64x1:64:1" "64x100:64:100" "16384x10:16384:10")
-echo "== echo pingpong: ${#shapes[@]} shapes x ${#echo_servers[@]} servers x $rounds rounds x ${duration}s ==" >&2
-for ((r = 1; r <= rounds; r++)); do
-  for shape in "${shapes[@]}"; do
-    IFS=: read -r label size conns <<<"$shape"
-    for s in $(alternated "$r" "${echo_servers[@]}"); do
-      load echo "$label" "$r" "$s" "${port[$s]}" --mode pingpong --size "$size" --connections "$conns"
-    done
+# start_echo_servers: the TCP echo servers (the io_uring build's too, unless
+# --no-uring), listed in echo_servers, their ports in port[].
+start_echo_servers() {
+  echo_servers=(coronet_raw coronet_line coronet_length asio node)
+  declare -gA port=([coronet_raw]=7301 [coronet_line]=7302 [coronet_length]=7303 [asio]=7304
+    [node]=7305 [coronet_raw_uring]=7331 [coronet_line_uring]=7332 [coronet_length_uring]=7333)
+  local f
+  for f in raw line length; do
+    start "coronet_$f" "${port[coronet_$f]}" "$bin/examples/echo_server" --port "${port[coronet_$f]}" --framing "$f"
   done
-done
-for s in "${echo_servers[@]}"; do stop "$s"; done
+  start asio 7304 "$bin/bench/asio_echo_server" --port 7304 --threads 1
+  start node 7305 node bench/node_echo_server.js 7305
+  if [ "$uring" = 1 ]; then
+    for f in raw line length; do
+      start "coronet_${f}_uring" "${port[coronet_${f}_uring]}" "$bin_uring/examples/echo_server" \
+        --port "${port[coronet_${f}_uring]}" --framing "$f"
+      echo_servers+=("coronet_${f}_uring")
+    done
+  fi
+}
 
-# ---- kv_server vs redis-server under redis-benchmark ----------------------------------
-echo "== kv: redis-benchmark -c 50, -P 1 and -P 16, $kv_rounds rounds ==" >&2
-start kv 7306 "$bin/examples/kv/kv_server" --port 7306 --threads 1
-start redis 7307 redis-server --port 7307 --bind 127.0.0.1 --save '' --appendonly no \
-  --protected-mode no --daemonize no --loglevel warning
-declare -A kv_port=([kv]=7306 [redis]=7307)
-for ((r = 1; r <= kv_rounds; r++)); do
-  for pipeline in 1 16; do
-    n=$redis_requests
-    if [ "$pipeline" = 16 ]; then n=$((redis_requests * 8)); fi
-    for test in ping_inline ping_mbulk set get incr; do
-      order=(redis kv)
-      if ((r % 2 == 0)); then order=(kv redis); fi
-      for s in "${order[@]}"; do
-        pid=$(eval echo "\$pid_$s")
-        before=$(cpu_ticks "$pid")
-        out=$("${pin_client[@]}" timeout 120 redis-benchmark -h 127.0.0.1 -p "${kv_port[$s]}" \
-          -c 50 -n "$n" -P "$pipeline" -t "$test" --csv 2>/dev/null) || out=''
-        after=$(cpu_ticks "$pid")
-        # CSV: "test","rps",...; the first data line.
-        rate=$(printf '%s\n' "$out" | awk -F'"' 'NR == 2 {print $4}')
-        rate=${rate:-0}
-        record kv "$s" "${test}_P$pipeline" "$r" "$rate" "$n" "$((after - before))" 0
-        printf '  round %d %-16s %-6s %10.0f req/s\n' "$r" "${test}_P$pipeline" "$s" "$rate" >&2
+# start_ws_servers: coronet's WebSocket echo (both builds) and Node's ws, in ws_servers.
+start_ws_servers() {
+  ws_servers=(coronet_ws node_ws)
+  declare -gA ws_port=([coronet_ws]=7321 [node_ws]=7322 [coronet_ws_uring]=7323)
+  start coronet_ws 7321 "$bin/examples/echo_server" --port 7321 --framing websocket
+  start node_ws 7322 env NODE_PATH="$node_modules" node bench/node_ws_echo_server.js 7322
+  if [ "$uring" = 1 ]; then
+    start coronet_ws_uring 7323 "$bin_uring/examples/echo_server" --port 7323 --framing websocket
+    ws_servers+=(coronet_ws_uring)
+  fi
+}
+
+# run_echo KIND ROUNDS: the echo pingpong of every echo server, recorded as KIND.
+run_echo() {
+  local kind=$1 n_rounds=$2 r shape label size conns s
+  start_echo_servers
+  echo "== echo pingpong ($kind): ${#shapes[@]} shapes x ${#echo_servers[@]} servers x $n_rounds rounds x ${duration}s ==" >&2
+  for ((r = 1; r <= n_rounds; r++)); do
+    for shape in "${shapes[@]}"; do
+      IFS=: read -r label size conns <<<"$shape"
+      for s in $(alternated "$r" "${echo_servers[@]}"); do
+        load "$kind" "$label" "$r" "$s" "${port[$s]}" --mode pingpong --size "$size" --connections "$conns"
       done
     done
   done
-done
-stop kv
-stop redis
+  for s in "${echo_servers[@]}"; do stop "$s"; done
+}
+shapes=("64x1:64:1" "64x100:64:100" "16384x10:16384:10")
+
+# run_kv KIND ROUNDS: redis-benchmark against redis-server and kv_server (both builds),
+# recorded as KIND.
+run_kv() {
+  local kind=$1 n_rounds=$2 r pipeline n test s pid before after out rate
+  echo "== kv ($kind): redis-benchmark -c 50, -P 1 and -P 16, $n_rounds rounds ==" >&2
+  start kv 7306 "$bin/examples/kv/kv_server" --port 7306 --threads 1
+  start redis 7307 redis-server --port 7307 --bind 127.0.0.1 --save '' --appendonly no \
+    --protected-mode no --daemonize no --loglevel warning
+  declare -gA kv_port=([kv]=7306 [redis]=7307 [kv_uring]=7336)
+  kv_servers=(redis kv)
+  if [ "$uring" = 1 ]; then
+    start kv_uring 7336 "$bin_uring/examples/kv/kv_server" --port 7336 --threads 1
+    kv_servers+=(kv_uring)
+  fi
+  for ((r = 1; r <= n_rounds; r++)); do
+    for pipeline in 1 16; do
+      n=$redis_requests
+      if [ "$pipeline" = 16 ]; then n=$((redis_requests * 8)); fi
+      for test in ping_inline ping_mbulk set get incr; do
+        for s in $(alternated "$r" "${kv_servers[@]}"); do
+          pid=$(eval echo "\$pid_$s")
+          before=$(cpu_ticks "$pid")
+          out=$("${pin_client[@]}" timeout 120 redis-benchmark -h 127.0.0.1 -p "${kv_port[$s]}" \
+            -c 50 -n "$n" -P "$pipeline" -t "$test" --csv 2>/dev/null) || out=''
+          after=$(cpu_ticks "$pid")
+          # CSV: "test","rps",...; the first data line.
+          rate=$(printf '%s\n' "$out" | awk -F'"' 'NR == 2 {print $4}')
+          rate=${rate:-0}
+          record "$kind" "$s" "${test}_P$pipeline" "$r" "$rate" "$n" "$((after - before))" 0
+          printf '  round %d %-16s %-8s %10.0f req/s\n' "$r" "${test}_P$pipeline" "$s" "$rate" >&2
+        done
+      done
+    done
+  done
+  for s in "${kv_servers[@]}"; do stop "$s"; done
+}
+
+if [ "$main" = 1 ]; then
+# ---- echo servers: pingpong ----------------------------------------------------------
+run_echo echo "$rounds"
+
+# ---- kv_server vs redis-server under redis-benchmark ----------------------------------
+run_kv kv "$kv_rounds"
 
 # ---- memory: RSS per idle connection -----------------------------------------------
 echo "== memory: RSS with $idle_connections idle connections ==" >&2
@@ -348,11 +460,8 @@ for s in coronet_raw coronet_line asio_ssl node_tls; do
   stop "$s"
 done
 # What report_tls.py needs to say how the figures were taken.
-python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
-  rounds "$rounds" duration "$duration" idle_connections "$tls_idle_connections" \
-  hs_connections "$tls_hs_connections" cert_type "$cert_type" \
-  when "$(date -u '+%Y-%m-%d %H:%M UTC')" load "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  >"$work/tls_params.json"
+params "$work/tls_params.json" rounds "$rounds" duration "$duration" \
+  idle_connections "$tls_idle_connections" hs_connections "$tls_hs_connections" cert_type "$cert_type"
 fi  # tls
 
 if [ "$chat" = 1 ]; then
@@ -448,12 +557,156 @@ if "$chat_server" --help 2>/dev/null | grep -q -- '--redis'; then
 else
   echo "== chat cluster: skipped (chat_server --help does not mention --redis) ==" >&2
 fi
-python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
-  rounds "$chat_rounds" duration "$chat_duration" size "$chat_size" \
-  chat_server "$chat_server" \
-  when "$(date -u '+%Y-%m-%d %H:%M UTC')" load "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  >"$work/chat_params.json"
+params "$work/chat_params.json" rounds "$chat_rounds" duration "$chat_duration" size "$chat_size" \
+  chat_server "$chat_server"
 fi  # chat
+
+if [ "$unpinned" = 1 ]; then
+# ---- echo and kv with nothing pinned: the scheduler places servers and clients ---------
+# So that no target depends on one placement's timing (bench/report_unpinned.py).
+saved_server_pin=("${pin_server[@]}")
+saved_client_pin=("${pin_client[@]}")
+pin_server=()
+pin_client=()
+run_echo echo_unpinned "$unpinned_rounds"
+run_kv kv_unpinned "$unpinned_rounds"
+pin_server=("${saved_server_pin[@]}")
+pin_client=("${saved_client_pin[@]}")
+params "$work/unpinned_params.json" rounds "$unpinned_rounds" duration "$duration"
+fi  # unpinned
+
+if [ "$ws" = 1 ]; then
+# ---- WebSocket echo: coronet against Node's ws ---------------------------------------
+if [ ! -f "$node_modules/ws/package.json" ]; then
+  echo "compare.sh: Node's ws is missing in $node_modules (scripts/setup.sh installs it)" >&2
+  exit 1
+fi
+start_ws_servers
+ws_shapes=("64x100:64:100" "16384x10:16384:10")
+echo "== WebSocket echo: ${#ws_shapes[@]} shapes x ${#ws_servers[@]} servers x $rounds rounds x ${duration}s ==" >&2
+for ((r = 1; r <= rounds; r++)); do
+  for shape in "${ws_shapes[@]}"; do
+    IFS=: read -r label size conns <<<"$shape"
+    for s in $(alternated "$r" "${ws_servers[@]}"); do
+      load ws_echo "$label" "$r" "$s" "${ws_port[$s]}" --mode ws --size "$size" --connections "$conns"
+    done
+  done
+done
+for s in "${ws_servers[@]}"; do stop "$s"; done
+params "$work/ws_params.json" rounds "$rounds" duration "$duration"
+fi  # ws
+
+if [ "$syscalls" = 1 ]; then
+# ---- system calls per message (perf stat on the server process) ------------------------
+command -v perf >/dev/null || { echo "compare.sh: --syscalls needs perf (linux-perf)" >&2; exit 1; }
+syscall_log="$work/syscalls.jsonl"
+: >"$syscall_log"
+sc_events=$(python3 bench/syscall_counts.py --events)
+mapfile -t sc_eagain < <(python3 bench/syscall_counts.py --eagain-events)
+# count_syscalls KIND SERVER SHAPE MESSAGES COMMAND...: runs COMMAND (a bounded load,
+# pinned to the client core) while perf counts the system calls of SERVER's process;
+# MESSAGES is the load's message count, or "json" to take it from the loadgen's report
+# ("json:KEY": that field of it).
+count_syscalls() {
+  local kind=$1 s=$2 label=$3 messages=$4 pid out
+  shift 4
+  pid=$(eval echo "\$pid_$s")
+  out=$(perf stat -x, -o "$work/perf.csv" -e "$sc_events" "${sc_eagain[@]}" -p "$pid" -- \
+    "${pin_client[@]}" timeout 120 "$@") || {
+    echo "compare.sh: counted load failed against $s ($label)" >&2; return 0; }
+  if [[ $messages == json* ]]; then
+    local key=messages
+    if [[ $messages == json:* ]]; then key=${messages#json:}; fi
+    messages=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' \
+      "$out" "$key")
+  fi
+  python3 -c 'import json, sys
+d = json.loads(sys.argv[1]); d.update(kind=sys.argv[2], server=sys.argv[3], shape=sys.argv[4])
+print(json.dumps(d))' "$(python3 bench/syscall_counts.py "$work/perf.csv" "$messages")" \
+    "$kind" "$s" "$label" | tee -a "$syscall_log" | python3 -c 'import json, sys
+d = json.loads(sys.stdin.read())
+print("  %-5s %-10s %-15s %5.2f calls/msg: reads %.2f (EAGAIN %.2f) writes %.2f waits %.2f other %.2f" %
+      (d["kind"], d["shape"], d["server"], d["total"], d["reads"], d["eagain_reads"], d["writes"],
+       d["waits"], d["other"]))' >&2
+}
+echo "== system calls per message: echo, kv, WebSocket (perf stat, ${syscall_duration}s loads) ==" >&2
+start_echo_servers
+for shape in "64x1:64:1" "64x100:64:100" "16384x10:16384:10"; do
+  IFS=: read -r label size conns <<<"$shape"
+  for s in "${echo_servers[@]}"; do
+    count_syscalls echo "$s" "$label" json "$loadgen" --port "${port[$s]}" --mode pingpong \
+      --size "$size" --connections "$conns" --duration "$syscall_duration" --json
+  done
+done
+for s in "${echo_servers[@]}"; do stop "$s"; done
+start kv 7306 "$bin/examples/kv/kv_server" --port 7306 --threads 1
+start redis 7307 redis-server --port 7307 --bind 127.0.0.1 --save '' --appendonly no \
+  --protected-mode no --daemonize no --loglevel warning
+declare -A sc_kv_port=([kv]=7306 [redis]=7307 [kv_uring]=7336)
+sc_kv_servers=(redis kv)
+if [ "$uring" = 1 ]; then
+  start kv_uring 7336 "$bin_uring/examples/kv/kv_server" --port 7336 --threads 1
+  sc_kv_servers+=(kv_uring)
+fi
+for pipeline in 1 16; do
+  n=$((redis_requests / 2))
+  if [ "$pipeline" = 16 ]; then n=$((redis_requests * 4)); fi
+  for test in ping_mbulk set get; do
+    for s in "${sc_kv_servers[@]}"; do
+      count_syscalls kv "$s" "${test}_P$pipeline" "$n" redis-benchmark -h 127.0.0.1 \
+        -p "${sc_kv_port[$s]}" -c 50 -n "$n" -P "$pipeline" -t "$test" -q
+    done
+  done
+done
+for s in "${sc_kv_servers[@]}"; do stop "$s"; done
+if [ -f "$node_modules/ws/package.json" ]; then
+  start_ws_servers
+  for shape in "64x100:64:100" "16384x10:16384:10"; do
+    IFS=: read -r label size conns <<<"$shape"
+    for s in "${ws_servers[@]}"; do
+      count_syscalls ws "$s" "$label" json "$loadgen" --port "${ws_port[$s]}" --mode ws \
+        --size "$size" --connections "$conns" --duration "$syscall_duration" --json
+    done
+  done
+  for s in "${ws_servers[@]}"; do stop "$s"; done
+fi
+# TLS: the servers of the TLS section (certificates made here).
+sc_certs="$work/sc-certs"
+scripts/make-cert.sh "$sc_certs" >/dev/null
+sc_cert=(--tls-cert "$sc_certs/server.pem" --tls-key "$sc_certs/server.key")
+declare -A sc_tls_port=([coronet_raw]=7341 [coronet_line]=7342 [asio_ssl]=7343 [node_tls]=7344)
+start sc_tls_coronet_raw 7341 "$bin/examples/echo_server" --port 7341 --framing raw "${sc_cert[@]}"
+start sc_tls_coronet_line 7342 "$bin/examples/echo_server" --port 7342 --framing line "${sc_cert[@]}"
+start sc_tls_asio_ssl 7343 "$bin/bench/asio_ssl_echo_server" --port 7343 --threads 1 "${sc_cert[@]}"
+start sc_tls_node_tls 7344 node bench/node_tls_echo_server.js 7344 "$sc_certs/server.pem" \
+  "$sc_certs/server.key"
+for shape in "64x100:64:100" "16384x10:16384:10"; do
+  IFS=: read -r label size conns <<<"$shape"
+  for s in asio_ssl coronet_raw coronet_line node_tls; do
+    count_syscalls tls "sc_tls_$s" "$label" json "$loadgen" --port "${sc_tls_port[$s]}" \
+      --mode pingpong --size "$size" --connections "$conns" --duration "$syscall_duration" \
+      --tls-ca "$sc_certs/ca.pem" --json
+  done
+done
+for s in asio_ssl coronet_raw coronet_line node_tls; do stop "sc_tls_$s"; done
+# Chat: per delivery (a message to one member), joins included.
+sc_chat_port=7351
+start chat_t1 "$sc_chat_port" "$chat_server" --port "$sc_chat_port" --threads 1
+start node_chat 7352 node bench/node_chat_server.js --port 7352
+for shape in "100x5:100:5" "1000x1:1000:1"; do
+  IFS=: read -r label receivers senders <<<"$shape"
+  for s in chat_t1 node_chat; do
+    p=$sc_chat_port
+    if [ "$s" = node_chat ]; then p=7352; fi
+    count_syscalls chat "$s" "$label" json:deliveries_total "$loadgen" --mode chat \
+      --targets "127.0.0.1:$p" --receivers "$receivers" --senders "$senders" --size "$chat_size" \
+      --duration "$syscall_duration" --json
+  done
+done
+stop chat_t1
+stop node_chat
+params "$work/syscalls_params.json" duration "$syscall_duration"
+fi  # syscalls
 
 if [ "$main" = 1 ]; then
 # ---- microbenchmark highlights -------------------------------------------------------
@@ -492,4 +745,18 @@ if [ "$accept" = 1 ]; then
   python3 bench/report_accept.py "$work/accept.md" "$accept_rounds" "$accept_duration" \
     docs/benchmarks.md
   echo "compare.sh: wrote the accepting section of docs/benchmarks.md" >&2
+fi
+
+# ---- the unpinned, WebSocket and system-call sections, each in place -------------------
+if [ "$unpinned" = 1 ]; then
+  python3 bench/report_unpinned.py "$results" "$ticks_per_s" "$work" docs/benchmarks.md
+  echo "compare.sh: wrote the unpinned section of docs/benchmarks.md (raw data in $work)" >&2
+fi
+if [ "$ws" = 1 ]; then
+  python3 bench/report_ws.py "$results" "$ticks_per_s" "$work" docs/benchmarks.md
+  echo "compare.sh: wrote the WebSocket section of docs/benchmarks.md (raw data in $work)" >&2
+fi
+if [ "$syscalls" = 1 ]; then
+  python3 bench/report_syscalls.py "$work" docs/benchmarks.md
+  echo "compare.sh: wrote the system-call section of docs/benchmarks.md (raw data in $work)" >&2
 fi

@@ -6,6 +6,7 @@
 //   coronet-loadgen --mode handshake --tls-ca ca.pem --connections 10 --port 7443
 //   coronet-loadgen --mode chat --receivers 100 --senders 5 --size 64 --port 7777
 //   coronet-loadgen --mode chat --targets 127.0.0.1:7001,127.0.0.1:7002 --receivers 1000
+//   coronet-loadgen --mode ws --connections 100 --size 64 --port 7300
 //
 // Modes:
 //   pingpong  each connection sends one --size block, then sends back whatever it
@@ -32,6 +33,9 @@
 //             every member checks every delivery (count, per-sender order, content).
 //             Reports the join phase apart, deliveries/s and messages sent/s, and with
 //             --server-pid the server's CPU per phase. See loadgen_chat.cpp's top comment.
+//   ws        WebSocket: each connection upgrades (GET /), then sends a --size byte
+//             binary message, masked, and waits for its echo, which it checks; one
+//             message per connection is always in flight. See loadgen_ws.cpp.
 //
 // --targets HOST:PORT,... (instead of --host/--port): connections are spread over these
 // servers round-robin (chat: senders and receivers each); TLS checks the first's host.
@@ -263,9 +267,9 @@ int main(int argc, char** argv) {
                "coronet-loadgen"};
   examples::standard_options(app);
   config cfg;
-  app.add_option("--mode", cfg.mode, "pingpong, request, idle, handshake or chat")
+  app.add_option("--mode", cfg.mode, "pingpong, request, idle, handshake, chat or ws")
       ->type_name("MODE")
-      ->check(CLI::IsMember({"pingpong", "request", "idle", "handshake", "chat"}));
+      ->check(CLI::IsMember({"pingpong", "request", "idle", "handshake", "chat", "ws"}));
   auto* host = examples::add_host(app, cfg.host, "server address");
   auto* port = examples::add_port(app, cfg.port, examples::connecting);
   app.add_option("--targets", cfg.targets,
@@ -299,8 +303,8 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
   app.add_option("--size", cfg.size,
-                 "pingpong, handshake: block bytes on the wire; request: payload bytes; chat: text "
-                 "bytes")
+                 "pingpong, handshake: block bytes on the wire; request, ws: payload bytes; chat: "
+                 "text bytes")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64 * 1024 * 1024}));
   app.add_option("--duration", cfg.duration,

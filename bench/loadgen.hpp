@@ -137,6 +137,15 @@ struct worker {
 // The pingpong block of `size` bytes (see loadgen.cpp's top comment).
 std::string make_block(std::size_t size);
 
+// Counts one reply completed at `now` for a request sent at `since`, if inside the window.
+void record(run_state& st, conn_stats& out, clock_type::time_point now,
+            clock_type::time_point since, std::uint64_t bytes);
+
+// The ws mode's traffic over one connection (loadgen_ws.cpp): upgrade, then ping-pong.
+template <typename Stream>
+asio::awaitable<void> websocket_pingpong(Stream* sock, run_state* st, std::uint64_t index,
+                                         conn_stats* out);
+
 // Runs one connection's traffic for the configured mode until the deadline.
 asio::awaitable<void> run_connection(stream_slot* conn, run_state* st, worker* w,
                                      std::uint64_t index, conn_stats* out);

@@ -255,6 +255,8 @@ template <typename Stream>
 asio::awaitable<void> traffic(Stream* s, run_state* st, std::uint64_t index, conn_stats* out) {
   if (st->cfg.mode == "pingpong")
     co_await pingpong(s, st, out);
+  else if (st->cfg.mode == "ws")
+    co_await websocket_pingpong(s, st, index, out);
   else
     co_await requester(s, st, index << 40, out);
 }

@@ -1,5 +1,5 @@
 """Writes the accepting section of docs/benchmarks.md (between <!-- accept:begin --> and
-<!-- accept:end -->, inserted before the chat section or at the end when absent) from
+<!-- accept:end -->; bench/report_sections.py places it when absent) from
 bench/accept_rate.sh's table; called by bench/compare.sh.
 
     python3 bench/report_accept.py TABLE_FILE ROUNDS DURATION docs/benchmarks.md
@@ -7,7 +7,9 @@ bench/accept_rate.sh's table; called by bench/compare.sh.
 import sys
 import time
 
-BEGIN, END = "<!-- accept:begin -->", "<!-- accept:end -->"
+import report_sections as sections
+
+BEGIN, END = sections.markers("accept")
 
 table_file, rounds, duration, doc = sys.argv[1:5]
 table = open(table_file).read().strip()
@@ -32,24 +34,4 @@ on a machine with more cores than this one, where worker 0's single accept loop 
 the bottleneck, is where it is expected to matter.
 {END}"""
 
-text = open(doc).read()
-if BEGIN in text and END in text:
-    head, rest = text.split(BEGIN, 1)
-    text = head + section + rest.split(END, 1)[1]
-else:
-    # A hand-written section of the same title, from before this script, is replaced.
-    title = "## Accepting: one acceptor against one listener per worker"
-    if title in text:
-        head, rest = text.split(title, 1)
-        nxt = rest.find("\n<!-- chat:begin -->")
-        if nxt < 0:
-            nxt = rest.find("\n## ")
-        text = head + section + ("\n" + rest[nxt:].lstrip("\n") if nxt >= 0 else "\n")
-        if not text.endswith("\n"):
-            text += "\n"
-    elif "<!-- chat:begin -->" in text:
-        head, rest = text.split("<!-- chat:begin -->", 1)
-        text = head + section + "\n\n<!-- chat:begin -->" + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-open(doc, "w").write(text)
+sections.write(doc, "accept", section)

@@ -18,7 +18,9 @@ import os
 import statistics
 import sys
 
-BEGIN, END = "<!-- chat:begin -->", "<!-- chat:end -->"
+import report_sections as sections
+
+BEGIN, END = sections.markers("chat")
 SERVERS = [("chat_t1", "chat_server, threads 1"), ("chat_t2", "chat_server, threads 2"),
            ("node_chat", "Node.js net (`node_chat_server.js`)")]
 SHAPES = [("100x5", "100 receivers x 5 senders"), ("1000x1", "1000 receivers x 1 sender")]
@@ -170,29 +172,13 @@ def section(rows, work, notes_dir):
     return md
 
 
-def splice(text, block):
-    """`text` with its chat section replaced by `block` (a string ending in END)."""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        return head + block + tail
-    # No section yet: before the hand-written notes, else at the end.
-    anchor = "\n## Reading these figures"
-    if anchor in text:
-        head, tail = text.split(anchor, 1)
-        return head.rstrip("\n") + "\n\n" + block + "\n" + anchor + tail
-    return text.rstrip("\n") + "\n\n" + block + "\n"
-
-
 def main():
     work, out_md = sys.argv[1:3]
     md = section(load_rows(work), work, os.path.dirname(os.path.abspath(__file__)))
     if not md:
         sys.exit("report_chat.py: no chat results in " + work)
     block = "\n".join(md)
-    text = open(out_md).read() if os.path.exists(out_md) else "# Benchmarks\n"
-    with open(out_md, "w") as f:
-        f.write(splice(text, block))
+    sections.write(out_md, "chat", block)
     print(block)
 
 

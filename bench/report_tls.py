@@ -21,7 +21,9 @@ import os
 import statistics
 import sys
 
-BEGIN, END = "<!-- tls:begin -->", "<!-- tls:end -->"
+import report_sections as sections
+
+BEGIN, END = sections.markers("tls")
 SERVERS = [("asio_ssl", "hand-written asio::ssl (floor)"), ("coronet_raw", "coronet echo raw"),
            ("coronet_line", "coronet echo line"), ("node_tls", "Node.js tls")]
 SHAPES = [("64x100", "64 B x 100 conns"), ("16384x10", "16 KiB x 10 conns")]
@@ -190,29 +192,13 @@ def section(rows, work, notes_dir):
     return md
 
 
-def splice(text, block):
-    """`text` with its TLS section replaced by `block` (a string ending in END)."""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        return head + block + tail
-    # No section yet: before the hand-written notes, else at the end.
-    anchor = "\n## Reading these figures"
-    if anchor in text:
-        head, tail = text.split(anchor, 1)
-        return head.rstrip("\n") + "\n\n" + block + "\n" + anchor + tail
-    return text.rstrip("\n") + "\n\n" + block + "\n"
-
-
 def main():
     results, ticks, work, out_md = sys.argv[1:5]
     md = section(load_rows(results, float(ticks)), work, os.path.dirname(os.path.abspath(__file__)))
     if not md:
         sys.exit("report_tls.py: no TLS results in " + results)
     block = "\n".join(md)
-    text = open(out_md).read() if os.path.exists(out_md) else "# Benchmarks\n"
-    with open(out_md, "w") as f:
-        f.write(splice(text, block))
+    sections.write(out_md, "tls", block)
     print(block)
 
 

@@ -4,7 +4,8 @@
 #   2. clang-tidy (the repository's .clang-tidy) on src/ and, through its header filter,
 #      include/coronet/: fails on any finding. A finding that is wrong gets a NOLINT with
 #      the reason next to it, never a silent pass.
-# Needs build/clang/compile_commands.json (cmake --preset clang).
+# Needs a clang build's compile_commands.json: build/clang (cmake --preset clang), or the
+# directory in LINT_BUILD_DIR (scripts/test.sh: build/uring).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,9 +18,9 @@ fi
 echo "lint: clang-format on ${#sources[@]} files" >&2
 clang-format --dry-run --Werror "${sources[@]}"
 
-db=build/clang
+db="${LINT_BUILD_DIR:-build/clang}"
 if [ ! -f "$db/compile_commands.json" ]; then
-  echo "lint: $db/compile_commands.json missing (cmake --preset clang)" >&2
+  echo "lint: $db/compile_commands.json missing (cmake --preset clang, or set LINT_BUILD_DIR)" >&2
   exit 1
 fi
 mapfile -t units < <(git ls-files 'src/*.cpp')

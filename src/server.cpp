@@ -26,6 +26,7 @@
 #include "detail/address_range.hpp"
 #include "detail/server_support.hpp"
 
+#include "coronet/io_backend.hpp"
 #include "coronet/proxy_protocol.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -627,7 +628,10 @@ struct server::impl {
   }
 };
 
-server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+// check_io_backend() first: an io_uring build on a kernel that refuses io_uring fails
+// here, before any io_context exists, with an error that names the cause.
+server::server(server_options options)
+    : impl_((check_io_backend(), std::make_unique<impl>(std::move(options)))) {}
 
 server::~server() {
   stop();

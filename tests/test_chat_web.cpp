@@ -86,6 +86,48 @@ TEST_SUITE("web") {
                90s);
   }
 
+  TEST_CASE("chat web: --metrics counts browser members, and SIGTERM closes them with 1001") {
+    child_process server{
+        {CLI_CHAT_SERVER_PATH, "--port", "0", "--web", "127.0.0.1:0", "--metrics", "127.0.0.1:0"}};
+    REQUIRE_MESSAGE(server.wait_stderr(listening, 20s), server.err_text);
+    const auto web =
+        server.wait_stderr(std::regex{R"(chat page on http://127\.0\.0\.1:(\d+)/)"}, 20s);
+    REQUIRE_MESSAGE(web, server.err_text);
+    const auto metrics = server.wait_stderr(std::regex{R"(metrics on 127\.0\.0\.1:(\d+))"}, 20s);
+    REQUIRE_MESSAGE(metrics, server.err_text);
+    // One browser-style member (Python's websockets) joins; the scrape must count its
+    // connection, the only one open; then the member waits for the server's close.
+    const std::string script = R"(
+import asyncio, json, re, sys, urllib.request, websockets
+async def main(web, metrics):
+    async with websockets.connect(f"ws://127.0.0.1:{web}/chat", origin=f"http://127.0.0.1:{web}") as ws:
+        await ws.send(json.dumps({"type": "join", "name": "mia"}))
+        while json.loads(await ws.recv()).get("type") != "welcome":
+            pass
+        body = urllib.request.urlopen(f"http://127.0.0.1:{metrics}/metrics", timeout=10).read().decode()
+        open_now = sum(int(v) for v in re.findall(r'^coronet_connections_open\{[^}]*\} (\d+)$', body, re.M))
+        print(f"open {open_now}", flush=True)
+        try:
+            while True:
+                await ws.recv()
+        except websockets.ConnectionClosed:
+            pass
+        print(f"closed {ws.close_code}", flush=True)
+asyncio.run(asyncio.wait_for(main(int(sys.argv[1]), int(sys.argv[2])), 30))
+)";
+    child_process client{{"/usr/bin/python3", "-c", script, *web, *metrics}};
+    client.close_stdin();
+    REQUIRE_MESSAGE(client.wait_stdout(std::regex{R"(open (\d+))"}, 20s),
+                    client.out_text << client.err_text);
+    CHECK_MESSAGE(client.out_text.find("open 1\n") != std::string::npos, client.out_text);
+    server.signal(SIGTERM);
+    const auto code = client.wait(20s);
+    REQUIRE_MESSAGE(code, client.out_text << client.err_text);
+    CHECK_MESSAGE(*code == 0, client.out_text << client.err_text);
+    CHECK_MESSAGE(client.out_text.find("closed 1001\n") != std::string::npos, client.out_text);
+    CHECK(server.wait(15s) == 0);
+  }
+
   TEST_CASE("chat web: cluster: a web member on one instance, an nc member on another") {
     coronet::test::redis_instance redis;
     const auto at = "127.0.0.1:" + std::to_string(redis.port());

@@ -163,6 +163,45 @@ asio::awaitable<void> silent_then_talk() {
   CHECK(f.read_buffer_capacity() == framed_options{}.read_buffer_size);
 }
 
+// A frame a little over read_buffer_size grows the buffer, which is then kept for the
+// next such frame (up to keep_read_buffer); a frame past that is given back once read.
+asio::awaitable<void> large_frames_keep_or_return_the_buffer() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
+  auto client = co_await connect("127.0.0.1", acceptor.local_endpoint().port());
+  const framed_options options{.keep_read_buffer = 32 * 1024};
+  framed<line_codec, connection> f{connection{co_await acceptor.async_accept(asio::use_awaitable)},
+                                   line_codec{}, options};
+  // 16 484 bytes: the buffer doubles to 32 KiB and is kept; 40 000: 64 KiB, given back.
+  for (const std::size_t size : {options.read_buffer_size + 100, std::size_t{40000}}) {
+    CAPTURE(size);
+    const std::string line = std::string(size, 'k') + "\n";
+    co_await client.write(asio::buffer(line));
+    auto frame = co_await f.read();
+    REQUIRE(frame);
+    CHECK(frame->size() == size);
+    CHECK(f.read_buffer_capacity() > size);  // grown to hold the frame
+    std::optional<std::string> next;
+    bool done = false;
+    auto reader = [&]() -> asio::awaitable<void> {
+      auto n = co_await f.read();
+      if (n) next = std::string{*n};
+      done = true;
+    };
+    asio::co_spawn(ex, reader(), asio::detached);  // `reader` outlives its coroutine
+    co_await sleep_for(50ms);                      // waiting for the peer, buffer empty
+    REQUIRE_FALSE(done);
+    if (size < 20000)
+      CHECK(f.read_buffer_capacity() == 32 * 1024);  // kept
+    else
+      CHECK(f.read_buffer_capacity() == 0);  // given back
+    co_await client.write(asio::buffer(std::string_view{"x\n"}));
+    while (!done)
+      co_await sleep_for(5ms);
+    CHECK(next == "x");
+  }
+}
+
 asio::awaitable<void> gathered_send_accounting() {
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
@@ -196,6 +235,10 @@ asio::awaitable<void> gathered_send_accounting() {
 TEST_SUITE("framed") {
   TEST_CASE("framed over a socket takes its read buffer only once data arrives") {
     run(silent_then_talk());
+  }
+
+  TEST_CASE("a read buffer grown for a frame is kept up to keep_read_buffer, given back past it") {
+    run(large_frames_keep_or_return_the_buffer());
   }
 
   TEST_CASE("a gathered send leaves queued_bytes at zero once written") {

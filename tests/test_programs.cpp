@@ -2,6 +2,7 @@
 #include "chat_support.hpp"
 #include "process.hpp"
 
+#include <coronet/io_backend.hpp>
 #include <coronet/length_prefixed_codec.hpp>
 #include <nlohmann/json.hpp>
 
@@ -45,6 +46,64 @@ TEST_SUITE("programs") {
       auto server_code = server.wait(15s);
       REQUIRE(server_code);
       CHECK(*server_code == 0);
+    }
+  }
+
+  TEST_CASE("echo_server --framing websocket echoes Python websockets' text and binary") {
+    child_process server{{ECHO_SERVER_PATH, "--port", "0", "--framing", "websocket"}};
+    auto port = server.wait_stderr(listening, 10s);
+    REQUIRE(port);
+    // A client nobody here wrote: any path upgrades, text comes back as text (UTF-8
+    // intact), binary as binary, a 100 KiB message whole, and the close handshake is 1000.
+    const std::string script = R"(
+import asyncio, sys, websockets
+async def main(port):
+    async with websockets.connect(f"ws://127.0.0.1:{port}/any/path", max_size=None) as ws:
+        await ws.send("h\u00e9llo")
+        assert await ws.recv() == "h\u00e9llo"
+        await ws.send(b"\x00\x01\xff")
+        assert await ws.recv() == b"\x00\x01\xff"
+        big = bytes(range(256)) * 400
+        await ws.send(big)
+        assert await ws.recv() == big
+    assert ws.close_code == 1000, ws.close_code
+    print("echoed")
+asyncio.run(asyncio.wait_for(main(int(sys.argv[1])), 20))
+)";
+    child_process client{{"/usr/bin/python3", "-c", script, *port}};
+    client.close_stdin();
+    const auto code = client.wait(30s);
+    REQUIRE_MESSAGE(code, "client did not finish; stderr: " << client.err_text);
+    CHECK_MESSAGE(*code == 0, client.out_text << client.err_text);
+    CHECK(client.out_text == "echoed\n");
+    server.signal(SIGTERM);
+    CHECK(server.wait(15s) == 0);
+  }
+
+  TEST_CASE("where the kernel refuses io_uring an io_uring build fails at start and epoll serves") {
+    // deny_io_uring makes io_uring_setup fail with EPERM, as a container's seccomp
+    // profile or kernel.io_uring_disabled do.
+    child_process server{
+        {DENY_IO_URING_PATH, ECHO_SERVER_PATH, "--port", "0", "--framing", "line"}};
+    if (coronet::io_backend() == "io_uring") {
+      const auto code = server.wait(15s);
+      REQUIRE(code);
+      CHECK(*code == 1);
+      CHECK_MESSAGE(server.err_text.find("built for io_uring (CORONET_IO_URING) but this kernel "
+                                         "refuses it") != std::string::npos,
+                    server.err_text);
+      CHECK(server.err_text.find("Operation not permitted") != std::string::npos);
+    } else {
+      CHECK(coronet::io_backend() == "epoll");
+      auto port = server.wait_stderr(listening, 10s);
+      REQUIRE_MESSAGE(port, server.err_text);
+      run([](std::uint16_t p) -> asio::awaitable<void> {
+        auto conn = co_await connect("127.0.0.1", p);
+        co_await conn.write(asio::buffer(std::string_view{"still here\n"}));
+        CHECK(co_await read_exactly(conn, 11) == "still here\n");
+      }(static_cast<std::uint16_t>(std::stoi(*port))));
+      server.signal(SIGTERM);
+      CHECK(server.wait(15s) == 0);
     }
   }
 

@@ -45,6 +45,15 @@ asio::awaitable<void> many_clients(std::uint16_t port, int clients) {
 }  // namespace
 
 TEST_SUITE("server") {
+  TEST_CASE("io_backend names the back end this build runs on, and this kernel allows it") {
+#if defined(CORONET_IO_URING)
+    CHECK(io_backend() == "io_uring");
+#else
+    CHECK(io_backend() == "epoll");
+#endif
+    CHECK_NOTHROW(check_io_backend());
+  }
+
   TEST_CASE("server echoes through the connection API on a port picked by the OS") {
     running_server s{echo_handler};
     auto port = s.port();

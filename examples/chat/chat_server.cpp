@@ -12,6 +12,9 @@
 
 #include <coronet/server.hpp>
 
+#include <memory>
+#include <thread>
+
 int main(int argc, char** argv) {
   CLI::App app{
       "A chat room. Clients speak newline-delimited JSON or plain text\n"
@@ -54,7 +57,6 @@ int main(int argc, char** argv) {
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
     server.listen();
-    auto metrics = serving.serve_metrics(server);
     const auto ep = server.local_endpoint();
     std::unique_ptr<chat::cluster> cluster;
     if (!redis.empty()) {
@@ -82,14 +84,25 @@ int main(int argc, char** argv) {
     chat::web_options web_settings;
     web_settings.page = chat::web_page();
     std::unique_ptr<coronet::server> web_server;
+    std::thread web_thread;  // runs web_server->run()
     if (!web.empty()) {
       const auto where = examples::parse_host_port(web, "--web");
       coronet::server_options w{.host = where.host, .port = where.port, .threads = threads};
-      w.handle_signals = false;  // the chat port's run() handles them and stops this one
       serving.apply(w);
       web_server = std::make_unique<coronet::server>(w);
-      web_server->start([&room, &web_settings](coronet::connection c) {
-        return chat::web_session(std::move(c), &room, &web_settings);
+      // listen() binds now (an address in use fails here, in this thread) and, like the
+      // chat port's, catches SIGINT and SIGTERM from here on: both servers drain at the
+      // same time, the browsers getting their close frame 1001 while the nc members get
+      // their goodbye.
+      web_server->listen();
+      web_thread = std::thread([&web_server, &room, &web_settings] {
+        try {
+          web_server->run([&room, &web_settings](coronet::connection c) {
+            return chat::web_session(std::move(c), &room, &web_settings);
+          });
+        } catch (const std::exception& e) {
+          examples::log_event(examples::level::error, "error", {}, "chat_server --web: ", e.what());
+        }
       });
       const auto wep = web_server->local_endpoint();
       const std::string url = std::string{serving.tls.enabled() ? "https" : "http"} + "://" +
@@ -97,11 +110,14 @@ int main(int argc, char** argv) {
       examples::log_event(examples::level::info, "web", {{"address", wep}, {"url", url}},
                           "chat page on ", url, " (WebSocket at /chat)");
     }
+    // One endpoint for both ports: the browser members' connections count too.
+    auto metrics = serving.serve_metrics(server, web_server.get());
     server.run([&room](coronet::connection c) { return chat::session(std::move(c), &room); });
     if (web_server) {
-      // Browsers get a close frame 1001 ("going away") and the page reconnects later.
+      // Stopping already (the signal reached it too); stop() covers a run() that ended
+      // another way.
       web_server->stop();
-      web_server->wait();
+      web_thread.join();
     }
     // Every session has left (and told the cluster); now this server leaves it too.
     if (cluster) cluster->stop();

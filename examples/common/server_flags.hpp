@@ -67,14 +67,26 @@ struct server_flags {
   // With --metrics: an HTTP endpoint serving `server`'s counters in the Prometheus format,
   // started now and stopped when the returned object is destroyed (null without
   // --metrics). Throws std::runtime_error for an address that does not parse or bind.
-  std::unique_ptr<coronet::metrics_server> serve_metrics(const coronet::server& server) const {
+  // `also`: a second server of the same program (chat_server --web) whose counters are
+  // added in, worker by worker, so that one scrape covers every port it listens on.
+  std::unique_ptr<coronet::metrics_server> serve_metrics(
+      const coronet::server& server, const coronet::server* also = nullptr) const {
     if (metrics.empty()) return nullptr;
     const auto where = parse_host_port(metrics, "--metrics");
     coronet::metrics_server_options o;
     o.host = where.host;
     o.port = where.port;
-    auto endpoint = std::make_unique<coronet::metrics_server>(
-        o, [&server] { return coronet::prometheus_text(server.stats()); });
+    auto endpoint = std::make_unique<coronet::metrics_server>(o, [&server, also] {
+      auto stats = server.stats();
+      if (also != nullptr) {
+        const auto more = also->stats();
+        if (stats.workers.size() < more.workers.size()) stats.workers.resize(more.workers.size());
+        for (std::size_t i = 0; i < more.workers.size(); ++i)
+          stats.workers[i] += more.workers[i];
+        stats.total += more.total;
+      }
+      return coronet::prometheus_text(stats);
+    });
     endpoint->start();
     log_event(level::info, "metrics", {{"address", endpoint->local_endpoint()}}, "metrics on ",
               endpoint->local_endpoint(), " (GET /metrics)");

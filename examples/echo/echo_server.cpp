@@ -1,13 +1,15 @@
-// echo_server: sends back what each client sends, as raw bytes, lines or
-// length-prefixed frames. The smallest useful coronet server.
+// echo_server: sends back what each client sends, as raw bytes, lines,
+// length-prefixed frames or WebSocket messages. The smallest useful coronet server.
 //
 //   echo_server --port 7000 --framing line      # then: nc 127.0.0.1 7000
+//   echo_server --port 7300 --framing websocket # then: ws://127.0.0.1:7300/ (any path)
 //   echo_server --tls-cert server.pem --tls-key server.key   # TLS: docs/tls.md
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
 #include "../common/server_flags.hpp"
 
 #include <coronet/coronet.hpp>
+#include <coronet/websocket.hpp>
 
 #include <memory>
 
@@ -44,6 +46,20 @@ asio::awaitable<void> echo_length_prefixed(coronet::connection conn) {
   return echo_frames(std::move(conn), coronet::length_prefixed_codec{});
 }
 
+// WebSocket: every path upgrades; each message goes back as it came (text as text,
+// binary as binary). Messages up to 16 MiB, the limit Node's `ws` is given in the
+// benchmark this server is measured in (bench/compare.sh).
+asio::awaitable<void> echo_websocket(coronet::connection conn) {
+  auto req = co_await coronet::http::read_request(conn);
+  if (!req) co_return;  // not HTTP, or too slow: already answered
+  coronet::websocket::accept_options options;
+  options.stream.codec.max_message = std::size_t{16} << 20;
+  auto ws = co_await coronet::websocket::accept(std::move(conn), std::move(*req), options);
+  if (!ws) co_return;  // a bad upgrade: answered 400/405/426
+  while (auto msg = co_await ws->read())
+    ws->write(*msg);  // sent before the next read waits: one write per batch read
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,8 +71,9 @@ int main(int argc, char** argv) {
   std::size_t threads = 1;
   examples::add_host(app, host, "address to listen on");
   examples::add_port(app, port, examples::listening);
-  examples::add_framing(app, framing, {"raw", "line", "length"},
-                        "raw, line (newline-delimited) or length (4-byte big-endian length)");
+  examples::add_framing(app, framing, {"raw", "line", "length", "websocket"},
+                        "raw, line (newline-delimited), length (4-byte big-endian length) or "
+                        "websocket (RFC 6455, any path)");
   examples::add_threads(app, threads, 256, "worker threads");
   bool reuse_port = false;
   app.add_flag("--reuse-port", reuse_port,
@@ -70,8 +87,10 @@ int main(int argc, char** argv) {
     handler = echo_raw;
   else if (framing == "line")
     handler = echo_lines;
-  else
+  else if (framing == "length")
     handler = echo_length_prefixed;
+  else
+    handler = echo_websocket;
 
   try {
     coronet::server_options options{

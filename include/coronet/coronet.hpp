@@ -13,6 +13,7 @@
 #include "coronet/framed.hpp"
 #include "coronet/framed_options.hpp"
 #include "coronet/http/request_head.hpp"
+#include "coronet/io_backend.hpp"
 #include "coronet/length_prefixed_codec.hpp"
 #include "coronet/line_codec.hpp"
 #include "coronet/metrics_server.hpp"

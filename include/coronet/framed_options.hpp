@@ -11,6 +11,11 @@ struct framed_options {
   // max_buffered() and shrinks back once such a frame is consumed. 16 KiB matches what
   // a hand-written server reads per call.
   std::size_t read_buffer_size = std::size_t{16} * 1024;
+  // A read buffer that grew for a large frame is kept while it is at most this size
+  // (so a run of frames a little over read_buffer_size, say 16 KiB WebSocket messages
+  // with their header, reuses one buffer) and given back once empty when larger (so one
+  // big message does not pin memory). A connection that never sent anything holds none.
+  std::size_t keep_read_buffer = std::size_t{64} * 1024;
   // Security: the read buffer's ceiling for codecs that do not state one.
   std::size_t max_read_buffer = std::size_t{1024} * 1024;
   // Security: above this many queued output bytes send() waits and try_send() refuses,

@@ -145,7 +145,8 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
         }
       }
       if (s.write_error) throw_error(s.write_error, "write");
-      if (s.rbuf.empty()) s.rbuf.shrink(s.options.read_buffer_size);
+      if (s.rbuf.empty())
+        s.rbuf.shrink(std::max(s.options.read_buffer_size, s.options.keep_read_buffer));
 
       // A connection that has never sent anything (or gave back a large buffer) holds
       // no read buffer while it waits: idle connections then cost no buffer memory.

@@ -48,10 +48,10 @@ class read_buffer {
 
   void commit(std::size_t n) noexcept { end_ += n; }
 
-  // Gives back a buffer that grew past `initial` for one large frame, once it is empty,
+  // Gives back a buffer that grew past `keep` for one large frame, once it is empty,
   // so one big message does not pin memory for the rest of the connection.
-  void shrink(std::size_t initial) noexcept {
-    if (empty() && capacity_ > initial) {
+  void shrink(std::size_t keep) noexcept {
+    if (empty() && capacity_ > keep) {
       data_.reset();
       capacity_ = 0;
     }

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The system-call section of docs/benchmarks.md, from compare.sh's counted loads.
+
+usage: report_syscalls.py WORKDIR OUT.md
+
+WORKDIR/syscalls.jsonl: one object per counted load (bench/syscall_counts.py's figures
+per message, with kind, server and shape); WORKDIR/syscalls_params.json: how the run was
+made. Rewrites only the section between <!-- syscalls:begin --> and <!-- syscalls:end -->.
+"""
+import json
+import os
+import sys
+
+import report_sections as sections
+
+NAMES = {
+    "asio": "hand-written Asio (floor)", "coronet_raw": "coronet echo raw",
+    "coronet_line": "coronet echo line", "coronet_length": "coronet echo length",
+    "node": "Node.js net", "kv": "coronet kv_server", "redis": "redis-server",
+    "coronet_ws": "coronet WebSocket echo", "node_ws": "Node.js ws",
+    "sc_tls_asio_ssl": "hand-written asio::ssl (floor)", "sc_tls_coronet_raw": "coronet echo raw",
+    "sc_tls_coronet_line": "coronet echo line", "sc_tls_node_tls": "Node.js tls",
+    "chat_t1": "chat_server (threads 1)", "node_chat": "Node.js net (node_chat_server.js)",
+}
+KINDS = [("echo", "Echo pingpong (coronet-loadgen --mode pingpong)", "message"),
+         ("kv", "kv_server against redis-server (redis-benchmark -c 50)", "request"),
+         ("ws", "WebSocket echo (coronet-loadgen --mode ws)", "message"),
+         ("tls", "TLS echo pingpong (ECDSA P-256, coronet-loadgen --tls-ca)", "message"),
+         ("chat", "Chat fan-out (coronet-loadgen --mode chat; per delivery, joins included)",
+          "delivery")]
+
+
+def name(server):
+    if server.endswith("_uring"):
+        return NAMES.get(server[:-len("_uring")], server) + " (io_uring build)"
+    return NAMES.get(server, server)
+
+
+def section(rows, params):
+    lines = [
+        "## System calls per message",
+        "",
+        f"Counted on {params['when']} (load average {params['load']}) by `bench/compare.sh` "
+        f"(`--syscalls-only` for this section alone): after the timed rounds, one "
+        f"{params['duration']} s load per server and shape (the kv loads: a fixed number of "
+        "requests) under `perf stat -p SERVER_PID` with the tracepoints "
+        "`raw_syscalls:sys_enter` (all) and `syscalls:sys_enter_*` (by kind); EAGAIN counts "
+        "the read exits that returned it (a read that found the socket drained). Each count "
+        "is divided by the messages of that load. Reads: read, readv, recvfrom, recvmsg; "
+        "writes: write, writev, sendto, sendmsg; waits: epoll_wait, epoll_pwait, "
+        "io_uring_enter; other: everything else (epoll_ctl, futex, ...). CPU is the "
+        "server's task-clock per message under perf, which costs it a little: the timed "
+        "figures above come from runs without it.",
+    ]
+    for kind, title, unit in KINDS:
+        mine = [r for r in rows if r["kind"] == kind]
+        if not mine:
+            continue
+        lines += ["", f"### {title}", "",
+                  f"| shape | server | calls/{unit} | reads | of them EAGAIN | writes | waits | "
+                  f"other | CPU us/{unit} |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for r in mine:
+            lines.append(f"| {r['shape']} | {name(r['server'])} | {r['total']:.2f} | {r['reads']:.2f} | "
+                         f"{r['eagain_reads']:.2f} | {r['writes']:.2f} | {r['waits']:.2f} | "
+                         f"{r['other']:.2f} | {r['cpu_us']:.2f} |")
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks_syscalls_notes.md")
+    if os.path.exists(notes):
+        lines += ["", open(notes).read().rstrip()]
+    return sections.wrap("syscalls", lines)
+
+
+def main():
+    work, out_md = sys.argv[1:3]
+    rows = [json.loads(line) for line in open(os.path.join(work, "syscalls.jsonl")) if line.strip()]
+    if not rows:
+        sys.exit("report_syscalls.py: no counted loads in " + work)
+    params = json.load(open(os.path.join(work, "syscalls_params.json")))
+    block = section(rows, params)
+    sections.write(out_md, "syscalls", block)
+    print(block)
+
+
+if __name__ == "__main__":
+    main()
