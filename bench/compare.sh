@@ -109,7 +109,8 @@ chat_server=""           # default: this tree's build
 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) rounds=1; kv_rounds=1; chat_rounds=1; duration=1.5; redis_requests=50000; shift ;;
+    --quick) rounds=1; kv_rounds=1; chat_rounds=1; unpinned_rounds=1; duration=1.5
+      syscall_duration=1; redis_requests=50000; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --kv-rounds) kv_rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
@@ -130,7 +131,7 @@ while [ $# -gt 0 ]; do
     --unpinned-only) main=0; tls=0; chat=0; accept=0; ws=0; syscalls=0; unpinned=1; shift ;;
     --no-unpinned) unpinned=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,77p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#' | cut -c3-; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -148,6 +149,11 @@ command -v node >/dev/null || { echo "compare.sh: node is needed for the Node.js
 node_modules="$PWD/build/npm/node_modules"  # Node's ws, installed there by setup.sh
 
 bin=build/release
+# Only the echo, kv, WebSocket, system-call and unpinned sections run io_uring servers.
+need_uring=0
+if [ "$uring" = 1 ] && { [ "$main" = 1 ] || [ "$ws" = 1 ] || [ "$syscalls" = 1 ] || [ "$unpinned" = 1 ]; }; then
+  need_uring=1
+fi
 if [ "$build" = 1 ]; then
   targets=(coronet-loadgen)
   if [ "$main" = 1 ] || [ "$tls" = 1 ] || [ "$accept" = 1 ] || [ "$ws" = 1 ] || [ "$syscalls" = 1 ]; then
@@ -160,13 +166,13 @@ if [ "$build" = 1 ]; then
   if [ "$chat" = 1 ]; then targets+=(chat_server); fi
   cmake --preset release -B "$bin" >/dev/null
   cmake --build "$bin" -j2 --target "${targets[@]}" >&2
-  if [ "$uring" = 1 ] && { [ "$main" = 1 ] || [ "$ws" = 1 ] || [ "$syscalls" = 1 ] || [ "$unpinned" = 1 ]; }; then
+  if [ "$need_uring" = 1 ]; then
     cmake --preset release-uring >/dev/null
     cmake --build build/release-uring -j2 --target echo_server kv_server >&2
   fi
 fi
 bin_uring=build/release-uring
-if [ "$uring" = 1 ] && [ ! -x "$bin_uring/examples/echo_server" ]; then
+if [ "$need_uring" = 1 ] && [ ! -x "$bin_uring/examples/echo_server" ]; then
   echo "compare.sh: $bin_uring is not built (drop --no-build, or pass --no-uring)" >&2
   exit 1
 fi
@@ -355,11 +361,9 @@ run_echo() {
 }
 shapes=("64x1:64:1" "64x100:64:100" "16384x10:16384:10")
 
-# run_kv KIND ROUNDS: redis-benchmark against redis-server and kv_server (both builds),
-# recorded as KIND.
-run_kv() {
-  local kind=$1 n_rounds=$2 r pipeline n test s pid before after out rate
-  echo "== kv ($kind): redis-benchmark -c 50, -P 1 and -P 16, $n_rounds rounds ==" >&2
+# start_kv_servers: redis-server and kv_server (both builds), listed in kv_servers, their
+# ports in kv_port[].
+start_kv_servers() {
   start kv 7306 "$bin/examples/kv/kv_server" --port 7306 --threads 1
   start redis 7307 redis-server --port 7307 --bind 127.0.0.1 --save '' --appendonly no \
     --protected-mode no --daemonize no --loglevel warning
@@ -369,6 +373,14 @@ run_kv() {
     start kv_uring 7336 "$bin_uring/examples/kv/kv_server" --port 7336 --threads 1
     kv_servers+=(kv_uring)
   fi
+}
+
+# run_kv KIND ROUNDS: redis-benchmark against redis-server and kv_server (both builds),
+# recorded as KIND.
+run_kv() {
+  local kind=$1 n_rounds=$2 r pipeline n test s pid before after out rate
+  echo "== kv ($kind): redis-benchmark -c 50, -P 1 and -P 16, $n_rounds rounds ==" >&2
+  start_kv_servers
   for ((r = 1; r <= n_rounds; r++)); do
     for pipeline in 1 16; do
       n=$redis_requests
@@ -639,26 +651,18 @@ for shape in "64x1:64:1" "64x100:64:100" "16384x10:16384:10"; do
   done
 done
 for s in "${echo_servers[@]}"; do stop "$s"; done
-start kv 7306 "$bin/examples/kv/kv_server" --port 7306 --threads 1
-start redis 7307 redis-server --port 7307 --bind 127.0.0.1 --save '' --appendonly no \
-  --protected-mode no --daemonize no --loglevel warning
-declare -A sc_kv_port=([kv]=7306 [redis]=7307 [kv_uring]=7336)
-sc_kv_servers=(redis kv)
-if [ "$uring" = 1 ]; then
-  start kv_uring 7336 "$bin_uring/examples/kv/kv_server" --port 7336 --threads 1
-  sc_kv_servers+=(kv_uring)
-fi
+start_kv_servers
 for pipeline in 1 16; do
   n=$((redis_requests / 2))
   if [ "$pipeline" = 16 ]; then n=$((redis_requests * 4)); fi
   for test in ping_mbulk set get; do
-    for s in "${sc_kv_servers[@]}"; do
+    for s in "${kv_servers[@]}"; do
       count_syscalls kv "$s" "${test}_P$pipeline" "$n" redis-benchmark -h 127.0.0.1 \
-        -p "${sc_kv_port[$s]}" -c 50 -n "$n" -P "$pipeline" -t "$test" -q
+        -p "${kv_port[$s]}" -c 50 -n "$n" -P "$pipeline" -t "$test" -q
     done
   done
 done
-for s in "${sc_kv_servers[@]}"; do stop "$s"; done
+for s in "${kv_servers[@]}"; do stop "$s"; done
 if [ -f "$node_modules/ws/package.json" ]; then
   start_ws_servers
   for shape in "64x100:64:100" "16384x10:16384:10"; do

@@ -60,6 +60,7 @@ struct frame_reader {
         n = (n << 8) | p[2 + i];
       header += ext;
     }
+    if (n > (std::uint64_t{1} << 31)) throw std::runtime_error("websocket: echo over 2 GiB");
     if (header + n > in.size()) in.resize(header + n);
     if (avail < header + n) return false;
     if ((p[0] & 0x0F) != 0x2 || (p[0] & 0x80) == 0)

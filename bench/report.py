@@ -195,11 +195,6 @@ def verdict(ok):
 
 
 md += ["## Targets", "", "| target | measured in this run | |", "|---|---|---|"]
-for srv in ("coronet_raw", "coronet_line", "coronet_length"):
-    worst_rate = min(echo_ratio[(srv, s)][0] for s, _ in shapes)
-    worst_cpu = min(echo_ratio[(srv, s)][1] for s, _ in shapes)
-    md.append(f"| {srv.replace('_', ' ')} >= 0.95x Asio, both figures, every shape | worst msg/s ratio "
-              f"{worst_rate:.3f}, worst msg/CPU-s ratio {worst_cpu:.3f} | {verdict(min(worst_rate, worst_cpu) >= 0.95)} |")
 behind = []
 for srv in ("coronet_raw", "coronet_line", "coronet_length"):
     for s, _ in shapes:

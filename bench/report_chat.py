@@ -35,12 +35,7 @@ def load_rows(work):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def fmt(x):
-    if x >= 1e6:
-        return f"{x / 1e6:.2f} M"
-    if x >= 1e4:
-        return f"{x / 1e3:.0f} k"
-    return f"{x:.0f}"
+fmt = sections.fmt
 
 
 def section(rows, work, notes_dir):
@@ -178,8 +173,7 @@ def main():
     if not md:
         sys.exit("report_chat.py: no chat results in " + work)
     block = "\n".join(md)
-    sections.write(out_md, "chat", block)
-    print(block)
+    sections.publish(out_md, "chat", block)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ section and leaves the others as they were. The report scripts share these helpe
     block = sections.wrap("ws", lines)             # the markers around the lines
     sections.write("docs/benchmarks.md", "ws", block)
     old = sections.find(text, "chat")              # the block as it is, or None
+
+and the number format of their tables (fmt).
 """
 import os
 
@@ -68,3 +70,20 @@ def kept(path, names):
         return []
     text = open(path).read()
     return [b for b in (find(text, n) for n in names) if b]
+
+
+def publish(path, name, block):
+    """Rewrites section `name` of the file at `path` with `block` and prints the block."""
+    write(path, name, block)
+    print(block)
+
+
+def fmt(x):
+    """A rate for a table: 1.23 M, 456 k, 789, or 12.3 below 100."""
+    if x >= 1e6:
+        return f"{x / 1e6:.2f} M"
+    if x >= 1e4:
+        return f"{x / 1e3:.0f} k"
+    if x >= 100:
+        return f"{x:.0f}"
+    return f"{x:.1f}"

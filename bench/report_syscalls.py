@@ -22,6 +22,8 @@ NAMES = {
     "sc_tls_coronet_line": "coronet echo line", "sc_tls_node_tls": "Node.js tls",
     "chat_t1": "chat_server (threads 1)", "node_chat": "Node.js net (node_chat_server.js)",
 }
+SHAPES = {"64x1": "64 B x 1 conn", "64x100": "64 B x 100 conns", "16384x10": "16 KiB x 10 conns",
+          "100x5": "100 receivers x 5 senders", "1000x1": "1000 receivers x 1 sender"}
 KINDS = [("echo", "Echo pingpong (coronet-loadgen --mode pingpong)", "message"),
          ("kv", "kv_server against redis-server (redis-benchmark -c 50)", "request"),
          ("ws", "WebSocket echo (coronet-loadgen --mode ws)", "message"),
@@ -61,7 +63,8 @@ def section(rows, params):
                   f"other | CPU us/{unit} |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for r in mine:
-            lines.append(f"| {r['shape']} | {name(r['server'])} | {r['total']:.2f} | {r['reads']:.2f} | "
+            shape = SHAPES.get(r["shape"], r["shape"].replace("_P", " -P "))
+            lines.append(f"| {shape} | {name(r['server'])} | {r['total']:.2f} | {r['reads']:.2f} | "
                          f"{r['eagain_reads']:.2f} | {r['writes']:.2f} | {r['waits']:.2f} | "
                          f"{r['other']:.2f} | {r['cpu_us']:.2f} |")
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks_syscalls_notes.md")
@@ -77,8 +80,7 @@ def main():
         sys.exit("report_syscalls.py: no counted loads in " + work)
     params = json.load(open(os.path.join(work, "syscalls_params.json")))
     block = section(rows, params)
-    sections.write(out_md, "syscalls", block)
-    print(block)
+    sections.publish(out_md, "syscalls", block)
 
 
 if __name__ == "__main__":

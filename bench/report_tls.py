@@ -41,14 +41,7 @@ def load_rows(path, ticks):
     return rows
 
 
-def fmt(x):
-    if x >= 1e6:
-        return f"{x / 1e6:.2f} M"
-    if x >= 1e4:
-        return f"{x / 1e3:.0f} k"
-    if x >= 100:
-        return f"{x:.0f}"
-    return f"{x:.1f}"
+fmt = sections.fmt
 
 
 def ratio(a, b):
@@ -198,8 +191,7 @@ def main():
     if not md:
         sys.exit("report_tls.py: no TLS results in " + results)
     block = "\n".join(md)
-    sections.write(out_md, "tls", block)
-    print(block)
+    sections.publish(out_md, "tls", block)
 
 
 if __name__ == "__main__":

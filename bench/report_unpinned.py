@@ -104,8 +104,7 @@ def main():
         sys.exit("report_unpinned.py: no unpinned results in " + results)
     params = json.load(open(os.path.join(work, "unpinned_params.json")))
     block = section(rows, params)
-    sections.write(out_md, "unpinned", block)
-    print(block)
+    sections.publish(out_md, "unpinned", block)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,10 @@ def load_rows(path, ticks):
             kind, server, shape, rnd, value, messages, cpu, p99 = line.rstrip("\n").split("\t")
             if kind == "ws_echo":
                 cpu_s, n = float(cpu) / ticks, float(messages)
-                row = dict(server=server, shape=shape, rate=float(value),
-                           per_cpu=n / cpu_s if cpu_s > 0 else 0.0, p99=float(p99))
+                if float(value) <= 0 or cpu_s <= 0:
+                    continue  # a failed run: no figure, rather than a zero in the medians
+                row = dict(server=server, shape=shape, rate=float(value), per_cpu=n / cpu_s,
+                           p99=float(p99))
                 u = user.get((kind, server, shape, rnd))
                 if u is not None and n > 0:
                     row["user_us"] = u / ticks / n * 1e6
@@ -47,12 +49,7 @@ def load_rows(path, ticks):
     return rows
 
 
-def fmt(x):
-    if x >= 1e6:
-        return f"{x / 1e6:.2f} M"
-    if x >= 1e4:
-        return f"{x / 1e3:.0f} k"
-    return f"{x:.0f}"
+fmt = sections.fmt
 
 
 def section(rows, params):
@@ -122,8 +119,7 @@ def main():
         sys.exit("report_ws.py: no WebSocket results in " + results)
     params = json.load(open(os.path.join(work, "ws_params.json")))
     block = section(rows, params)
-    sections.write(out_md, "ws", block)
-    print(block)
+    sections.publish(out_md, "ws", block)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 #include <system_error>
 
 #if defined(CORONET_IO_URING)
+#include <asio/detail/io_uring_service.hpp>
+
 #include <liburing.h>
 #endif
 
@@ -20,10 +22,12 @@ std::string_view io_backend() noexcept {
 void check_io_backend() {
 #if defined(CORONET_IO_URING)
   // The same call Asio's io_uring service makes when the first socket or timer needs
-  // it; made here first so that the failure names its cause instead of surfacing as
-  // "io_uring_queue_init" from wherever the program happened to open a socket.
+  // it, with the same ring size (a kernel that charges rings to RLIMIT_MEMLOCK may allow
+  // a small ring and refuse Asio's); made here first so that the failure names its
+  // cause instead of surfacing as "io_uring_queue_init" from wherever the program
+  // happened to open a socket.
   ::io_uring ring{};
-  const int r = ::io_uring_queue_init(8, &ring, 0);
+  const int r = ::io_uring_queue_init(asio::detail::io_uring_service::ring_size, &ring, 0);
   if (r < 0) {
     throw std::system_error(
         -r, std::system_category(),

@@ -12,8 +12,52 @@
 
 #include <coronet/server.hpp>
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <string>
 #include <thread>
+#include <utility>
+
+namespace {
+
+// A second server's run() on a thread of its own (chat_server --web). Stopped and joined
+// on every way out of main's scope, an exception included: a std::thread destroyed
+// while joinable would end the process. If run() fails, `on_failure` is called (to stop
+// the main server) and failed() says so.
+class server_thread {
+ public:
+  server_thread(coronet::server& s, coronet::server::handler_type handler,
+                std::function<void()> on_failure)
+      : server_(s) {
+    thread_ = std::thread([this, h = std::move(handler), f = std::move(on_failure)]() mutable {
+      try {
+        server_.run(std::move(h));
+      } catch (const std::exception& e) {
+        examples::log_event(examples::level::error, "error", {}, "chat_server --web: ", e.what());
+        failed_ = true;
+        f();
+      }
+    });
+  }
+  server_thread(const server_thread&) = delete;
+  server_thread& operator=(const server_thread&) = delete;
+  ~server_thread() { stop(); }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+  }
+  bool failed() const noexcept { return failed_; }
+
+ private:
+  coronet::server& server_;
+  std::atomic<bool> failed_{false};
+  std::thread thread_;  // last: started once the members above exist
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -84,7 +128,7 @@ int main(int argc, char** argv) {
     chat::web_options web_settings;
     web_settings.page = chat::web_page();
     std::unique_ptr<coronet::server> web_server;
-    std::thread web_thread;  // runs web_server->run()
+    std::unique_ptr<server_thread> web_thread;  // runs web_server->run(); after web_server
     if (!web.empty()) {
       const auto where = examples::parse_host_port(web, "--web");
       coronet::server_options w{.host = where.host, .port = where.port, .threads = threads};
@@ -95,15 +139,12 @@ int main(int argc, char** argv) {
       // same time, the browsers getting their close frame 1001 while the nc members get
       // their goodbye.
       web_server->listen();
-      web_thread = std::thread([&web_server, &room, &web_settings] {
-        try {
-          web_server->run([&room, &web_settings](coronet::connection c) {
+      web_thread = std::make_unique<server_thread>(
+          *web_server,
+          [&room, &web_settings](coronet::connection c) {
             return chat::web_session(std::move(c), &room, &web_settings);
-          });
-        } catch (const std::exception& e) {
-          examples::log_event(examples::level::error, "error", {}, "chat_server --web: ", e.what());
-        }
-      });
+          },
+          [&server] { server.stop(); });
       const auto wep = web_server->local_endpoint();
       const std::string url = std::string{serving.tls.enabled() ? "https" : "http"} + "://" +
                               wep.address().to_string() + ":" + std::to_string(wep.port()) + "/";
@@ -113,15 +154,17 @@ int main(int argc, char** argv) {
     // One endpoint for both ports: the browser members' connections count too.
     auto metrics = serving.serve_metrics(server, web_server.get());
     server.run([&room](coronet::connection c) { return chat::session(std::move(c), &room); });
-    if (web_server) {
+    bool web_failed = false;
+    if (web_thread) {
       // Stopping already (the signal reached it too); stop() covers a run() that ended
       // another way.
-      web_server->stop();
-      web_thread.join();
+      web_thread->stop();
+      web_failed = web_thread->failed();
     }
     // Every session has left (and told the cluster); now this server leaves it too.
     if (cluster) cluster->stop();
     examples::log_event(examples::level::info, "stopped", {}, "chat_server stopped");
+    if (web_failed) return 1;
   } catch (const std::exception& e) {
     examples::log_event(examples::level::error, "error", {}, "chat_server: ", e.what());
     return 1;

@@ -13,9 +13,11 @@ struct framed_options {
   std::size_t read_buffer_size = std::size_t{16} * 1024;
   // A read buffer that grew for a large frame is kept while it is at most this size
   // (so a run of frames a little over read_buffer_size, say 16 KiB WebSocket messages
-  // with their header, reuses one buffer) and given back once empty when larger (so one
-  // big message does not pin memory). A connection that never sent anything holds none.
-  std::size_t keep_read_buffer = std::size_t{64} * 1024;
+  // with their header, reuses one buffer instead of allocating it and waiting for
+  // readiness again per message) and given back once empty when larger (so one big
+  // message does not pin memory). Memory: a connection that once received such a frame
+  // then holds up to this much while idle; one that never sent anything holds none.
+  std::size_t keep_read_buffer = std::size_t{32} * 1024;
   // Security: the read buffer's ceiling for codecs that do not state one.
   std::size_t max_read_buffer = std::size_t{1024} * 1024;
   // Security: above this many queued output bytes send() waits and try_send() refuses,
