@@ -4,8 +4,6 @@
 #include <system_error>
 
 #if defined(CORONET_IO_URING)
-#include <asio/detail/io_uring_service.hpp>
-
 #include <liburing.h>
 #endif
 
@@ -26,8 +24,10 @@ void check_io_backend() {
   // a small ring and refuse Asio's); made here first so that the failure names its
   // cause instead of surfacing as "io_uring_queue_init" from wherever the program
   // happened to open a socket.
+  // (Asio 1.22's io_uring_service::ring_size, a private constant, hence repeated here.)
+  constexpr unsigned asio_ring_size = 16384;
   ::io_uring ring{};
-  const int r = ::io_uring_queue_init(asio::detail::io_uring_service::ring_size, &ring, 0);
+  const int r = ::io_uring_queue_init(asio_ring_size, &ring, 0);
   if (r < 0) {
     throw std::system_error(
         -r, std::system_category(),

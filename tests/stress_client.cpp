@@ -212,6 +212,15 @@ asio::awaitable<void> busy_one(settings s, std::size_t i, totals* t) {
         break;
       }
       if (std::string_view(buf, n) != std::string_view(expected).substr(got_total, n)) {
+        // Which bytes differ, for whoever has to find out why.
+        const std::string_view got_now(buf, n);
+        const std::string_view want_now = std::string_view(expected).substr(got_total, n);
+        std::size_t at = 0;
+        while (at < got_now.size() && at < want_now.size() && got_now[at] == want_now[at])
+          ++at;
+        std::cerr << "mismatch on connection " << i << " at byte " << got_total + at << " of "
+                  << expected.size() << " expected (read of " << n << "): got \""
+                  << got_now.substr(at, 40) << "\" want \"" << want_now.substr(at, 40) << "\"\n";
         ++t->mismatches;
         ended = true;
         break;

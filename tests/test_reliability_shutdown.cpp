@@ -168,8 +168,8 @@ TEST_SUITE("reliability") {
 
 TEST_SUITE("reliability") {
   // Not run on the io_uring build (CMakePresets.json, test preset `uring`): there it
-  // fails in about one run in three, a connection's handler outliving the graceful stop
-  // until the shutdown timeout and its client seeing a wrong reply; docs/io_uring.md,
+  // fails in about one run in four: a client receives its last batch's echo twice, and
+  // its handler outlives the graceful stop until the shutdown timeout; docs/io_uring.md,
   // "Known defect", has the reproduction.
   TEST_CASE("SIGTERM with 100 busy connections: every earlier request answered and exit 0") {
     sigterm_with_busy_clients({}, {});
