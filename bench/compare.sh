@@ -3,7 +3,8 @@
 # instead, in one run, alternating servers round by round so that the noise of this
 # small shared machine hits every server alike.
 #
-#   bench/compare.sh            # full run (TCP, kv, TLS), about 10-14 minutes
+#   bench/compare.sh            # full run (every section), about 30 minutes
+#   bench/compare.sh --rounds 6 --kv-rounds 3   # the same, fewer rounds: about 21 minutes
 #   bench/compare.sh --quick    # about 3 minutes: one round, short loads
 #   bench/compare.sh --rounds 5 --kv-rounds 3 --duration 4 --no-build
 #   bench/compare.sh --tls-only # only the TLS section, about 4 minutes

@@ -311,7 +311,7 @@ plot "{work}/echo.dat" using 2:xtic(1) title "coronet raw" lc rgb "#1f77b4", \\
      "" using 4 title "coronet length" lc rgb "#17becf", \\
      "" using 5 title "Node.js" lc rgb "#d62728", \\
      1.0 with lines dt 2 lc rgb "black" title "1.0"
-set title "Echo pingpong: messages per server CPU-second relative to Asio (targets 1.0; 1.10 at 64 B x 100)"
+set title "Echo: messages per server CPU-second x Asio (targets 1.0; 1.10 at 64 B x 100)"
 plot "{work}/echo_cpu.dat" using 2:xtic(1) title "coronet raw" lc rgb "#1f77b4", \\
      "" using 3 title "coronet line" lc rgb "#2ca02c", \\
      "" using 4 title "coronet length" lc rgb "#17becf", \\

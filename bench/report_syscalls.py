@@ -32,6 +32,11 @@ KINDS = [("echo", "Echo pingpong (coronet-loadgen --mode pingpong)", "message"),
           "delivery")]
 
 
+def num(x):
+    """Two decimals; three below 0.1, where a fan-out's calls per delivery sit."""
+    return f"{x:.3f}" if 0 < x < 0.1 else f"{x:.2f}"
+
+
 def name(server):
     if server.endswith("_uring"):
         return NAMES.get(server[:-len("_uring")], server) + " (io_uring build)"
@@ -64,9 +69,9 @@ def section(rows, params):
                   "|---|---|---|---|---|---|---|---|---|"]
         for r in mine:
             shape = SHAPES.get(r["shape"], r["shape"].replace("_P", " -P "))
-            lines.append(f"| {shape} | {name(r['server'])} | {r['total']:.2f} | {r['reads']:.2f} | "
-                         f"{r['eagain_reads']:.2f} | {r['writes']:.2f} | {r['waits']:.2f} | "
-                         f"{r['other']:.2f} | {r['cpu_us']:.2f} |")
+            counts = " | ".join(num(r[k]) for k in ("total", "reads", "eagain_reads", "writes",
+                                                     "waits", "other"))
+            lines.append(f"| {shape} | {name(r['server'])} | {counts} | {r['cpu_us']:.2f} |")
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks_syscalls_notes.md")
     if os.path.exists(notes):
         lines += ["", open(notes).read().rstrip()]
