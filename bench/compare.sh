@@ -75,7 +75,8 @@
 # echo) at 64 B x 100 and 16 KiB x 10, rounds and duration as the TCP echo.
 #
 # The system-call section (bench/report_syscalls.py): after the timed rounds, one more
-# load per server and shape (echo, kv under redis-benchmark, WebSocket) runs under
+# load per server and shape (echo, kv under redis-benchmark, WebSocket, TLS echo, chat
+# per delivery) runs under
 # `perf stat -p SERVER_PID` counting the server's system calls by tracepoint
 # (raw_syscalls:sys_enter for the total, syscalls:sys_enter_* per kind, and the read
 # exits that returned EAGAIN); each count is divided by the messages of that load. These
@@ -642,7 +643,7 @@ print("  %-5s %-10s %-15s %5.2f calls/msg: reads %.2f (EAGAIN %.2f) writes %.2f 
       (d["kind"], d["shape"], d["server"], d["total"], d["reads"], d["eagain_reads"], d["writes"],
        d["waits"], d["other"]))' >&2
 }
-echo "== system calls per message: echo, kv, WebSocket (perf stat, ${syscall_duration}s loads) ==" >&2
+echo "== system calls per message: echo, kv, WebSocket, TLS, chat (perf stat, ${syscall_duration}s loads) ==" >&2
 start_echo_servers
 for shape in "64x1:64:1" "64x100:64:100" "16384x10:16384:10"; do
   IFS=: read -r label size conns <<<"$shape"
