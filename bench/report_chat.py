@@ -159,10 +159,8 @@ def section(rows, work, notes_dir):
                "script runs this part only when `chat_server --help` mentions it)."]
     md.append("")
 
-    notes = os.path.join(notes_dir, "benchmarks_chat_notes.md")
-    if os.path.exists(notes):
-        md.append(open(notes).read().rstrip())
-        md.append("")
+    for text in sections.notes("chat", notes_dir):
+        md += [text, ""]
     md.append(END)
     return md
 

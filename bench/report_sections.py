@@ -72,6 +72,14 @@ def kept(path, names):
     return [b for b in (find(text, n) for n in names) if b]
 
 
+def notes(kind, notes_dir=None):
+    """The hand-written analysis bench/benchmarks_KIND_notes.md, as a one-item list to
+    append to a section, or [] when there is none."""
+    path = os.path.join(notes_dir or os.path.dirname(os.path.abspath(__file__)),
+                        f"benchmarks_{kind}_notes.md")
+    return [open(path).read().rstrip()] if os.path.exists(path) else []
+
+
 def publish(path, name, block):
     """Rewrites section `name` of the file at `path` with `block` and prints the block."""
     write(path, name, block)

@@ -72,9 +72,8 @@ def section(rows, params):
             counts = " | ".join(num(r[k]) for k in ("total", "reads", "eagain_reads", "writes",
                                                      "waits", "other"))
             lines.append(f"| {shape} | {name(r['server'])} | {counts} | {r['cpu_us']:.2f} |")
-    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks_syscalls_notes.md")
-    if os.path.exists(notes):
-        lines += ["", open(notes).read().rstrip()]
+    for text in sections.notes("syscalls"):
+        lines += ["", text]
     return sections.wrap("syscalls", lines)
 
 

@@ -177,10 +177,8 @@ def section(rows, work, notes_dir):
                       f"{verdict(mem[srv] < mem['node_tls'])} |")
     md.append("")
 
-    notes = os.path.join(notes_dir, "benchmarks_tls_notes.md")
-    if os.path.exists(notes):
-        md.append(open(notes).read().rstrip())
-        md.append("")
+    for text in sections.notes("tls", notes_dir):
+        md += [text, ""]
     md.append(END)
     return md
 

@@ -106,9 +106,8 @@ def section(rows, params):
         verdict = "met" if r >= TARGET else "**missed**"
         lines.append(f"| coronet >= {TARGET:.0f}x Node.js `ws` on msg/CPU-s, {shape_name} | "
                      f"{r:.2f}x | {verdict} |")
-    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks_ws_notes.md")
-    if os.path.exists(notes):
-        lines += ["", open(notes).read().rstrip()]
+    for text in sections.notes("ws"):
+        lines += ["", text]
     return sections.wrap("ws", lines)
 
 
