@@ -86,7 +86,13 @@ class member {
           return found;
         }
       }
-      if (!pump(deadline)) return std::nullopt;
+      if (!pump(deadline)) {
+        std::string seen;
+        for (const auto& l : lines_)
+          seen += "\n  " + l;
+        MESSAGE("no line matched ", pattern, " within the timeout; unmatched lines:", seen);
+        return std::nullopt;
+      }
     }
   }
 

@@ -98,7 +98,9 @@ std::shared_ptr<coronet::redis::client> cluster::commands() const {
 }
 
 void cluster::start() {
-  auto connected = asio::co_spawn(io_, connect_link(), asio::use_future);
+  // Connected and this node registered before start() returns, so that the first member
+  // to join (the program listens right after) joins the whole room, not a split.
+  auto connected = asio::co_spawn(io_, connect_and_register(), asio::use_future);
   thread_ = std::thread([this] { io_.run(); });
   try {
     connected.get();
@@ -136,6 +138,12 @@ asio::awaitable<void> cluster::connect_link() {
   if (!link_->wait) link_->wait.emplace(io_);
 }
 
+asio::awaitable<void> cluster::connect_and_register() {
+  co_await connect_link();
+  co_await register_members();
+  set_whole(true);
+}
+
 // Connected, in touch; split, reconnecting with backoff; until stop().
 asio::awaitable<void> cluster::run() {
   using namespace asio::experimental::awaitable_operators;
@@ -160,8 +168,10 @@ asio::awaitable<void> cluster::run() {
     }
     std::string failure;
     try {
-      co_await register_members();
-      set_whole(true);
+      if (!whole()) {  // start() registered the first time
+        co_await register_members();
+        set_whole(true);
+      }
       co_await (heartbeat_loop() || receive_loop());
     } catch (const std::exception& e) {
       failure = e.what();

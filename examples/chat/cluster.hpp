@@ -80,7 +80,8 @@ class cluster {
   cluster& operator=(const cluster&) = delete;
   ~cluster();
 
-  // Connects to Redis and starts the cluster's thread. Throws std::runtime_error with a
+  // Connects to Redis, registers this node (the room is whole when it returns) and
+  // starts the cluster's thread. Throws std::runtime_error with a
   // readable reason ("cannot reach Redis at 127.0.0.1:6379: Connection refused").
   void start();
   // Tells the other instances that this one's members are gone, then stops the thread.
@@ -123,6 +124,7 @@ class cluster {
   std::shared_ptr<coronet::redis::client> commands() const;  // throws when split
   asio::awaitable<void> run();
   asio::awaitable<void> connect_link();
+  asio::awaitable<void> connect_and_register();  // start()'s first connection
   asio::awaitable<void> heartbeat_loop();
   std::vector<std::string> heartbeat_command() const;
   asio::awaitable<void> receive_loop();
