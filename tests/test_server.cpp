@@ -5,6 +5,7 @@
 #include <asio/local/connect_pair.hpp>
 #include <asio/local/stream_protocol.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <future>
@@ -497,5 +498,93 @@ TEST_SUITE("threads") {
         }
       }
     }());
+  }
+}
+
+namespace {
+
+// `reads` reads of 16 bytes; 'a' for each full one ('x' for a short one).
+asio::awaitable<void> read_in_sixteens(connection& conn, int reads, std::vector<char>& order) {
+  std::array<char, 16> buf{};
+  for (int i = 0; i < reads; ++i) {
+    const auto n = co_await conn.read_some(asio::buffer(buf));
+    order.push_back(n == buf.size() ? 'a' : 'x');
+  }
+}
+
+// One read, which must be "ping"; then 'b'.
+asio::awaitable<void> read_once(connection& conn, std::vector<char>& order) {
+  std::array<char, 16> buf{};
+  const auto n = co_await conn.read_some(asio::buffer(buf));
+  CHECK(std::string_view(buf.data(), n) == "ping");
+  order.push_back('b');
+}
+
+}  // namespace
+
+TEST_SUITE("server") {
+  TEST_CASE("read_now_policy: tries while reads find data, backs off after misses") {
+    detail::read_now_policy p;
+    // Hits: 16 direct reads in a row, then one through the event loop, then again.
+    for (int i = 0; i < detail::read_now_policy::max_streak; ++i) {
+      REQUIRE(p.should_try());
+      p.hit();
+    }
+    CHECK_FALSE(p.should_try());
+    CHECK(p.should_try());
+    // A write completing through the loop restarts the count.
+    for (int i = 0; i < 10; ++i)
+      p.hit();
+    p.yielded();
+    for (int i = 0; i < detail::read_now_policy::max_streak; ++i) {
+      REQUIRE(p.should_try());
+      p.hit();
+    }
+    CHECK_FALSE(p.should_try());
+    // Misses: skip 1, 2, 4 ... 64 reads, and no more than 64.
+    for (int skip : {1, 2, 4, 8, 16, 32, 64, 64}) {
+      REQUIRE(p.should_try());
+      p.miss();
+      for (int i = 0; i < skip; ++i)
+        REQUIRE_FALSE(p.should_try());
+    }
+    // A hit ends the backoff.
+    REQUIRE(p.should_try());
+    p.hit();
+    REQUIRE(p.should_try());
+    p.miss();
+    CHECK_FALSE(p.should_try());
+    CHECK(p.should_try());
+  }
+
+  TEST_CASE("a connection that always has data to read still lets the others on its thread run") {
+    // Reads that find data return without a trip through the event loop; after 16 in a
+    // row one goes through it. Here one connection has 32 KiB waiting and reads it 16
+    // bytes at a time, while another has one message waiting: that message must be read
+    // long before the 2 048 reads are done, and every byte must be counted.
+    asio::io_context io{1};
+    asio::ip::tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
+    asio::ip::tcp::socket busy_client{io};
+    busy_client.connect(acceptor.local_endpoint());
+    connection busy{acceptor.accept()};
+    asio::ip::tcp::socket quiet_client{io};
+    quiet_client.connect(acceptor.local_endpoint());
+    connection quiet{acceptor.accept()};
+    const std::string flood(std::size_t{32} * 1024, 'x');
+    asio::write(busy_client, asio::buffer(flood));
+    asio::write(quiet_client, asio::buffer(std::string_view{"ping"}));
+
+    std::vector<char> order;  // 'a' per read of the busy connection, 'b' for the other
+    const int busy_reads = static_cast<int>(flood.size() / 16);
+    asio::co_spawn(io, read_in_sixteens(busy, busy_reads, order), asio::detached);
+    asio::co_spawn(io, read_once(quiet, order), asio::detached);
+    io.run_for(20s);
+    REQUIRE(order.size() == static_cast<std::size_t>(busy_reads) + 1);
+    const auto b_at = std::find(order.begin(), order.end(), 'b') - order.begin();
+    MESSAGE("the quiet connection's read finished after ", b_at, " busy reads");
+    CHECK(b_at <= 2 * detail::read_now_policy::max_streak);
+    CHECK(std::count(order.begin(), order.end(), 'x') == 0);  // every busy read was full
+    CHECK(busy.bytes_read() == flood.size());
+    CHECK(quiet.bytes_read() == 4);
   }
 }

@@ -68,19 +68,18 @@ class connection {
   // half-closed its side, the server is stopping (after the bytes already received are
   // drained), or the idle timeout closed the connection. Other errors (reset, ...)
   // throw std::system_error.
+  //
+  // When the socket is likely to hold data already (a busy peer), the read first tries
+  // it directly and returns without a trip through the event loop
+  // (detail/read_now.hpp); otherwise, and always over TLS, it is Asio's asynchronous
+  // read. The buffers are taken by value: the coroutine keeps its own copy.
   template <typename MutableBufferSequence>
-  asio::awaitable<std::size_t> read_some(const MutableBufferSequence& buffers) {
-    // Not a coroutine: the translation happens in the completion handler, so this costs
-    // no frame of its own (detail/result_handler.hpp).
-    return asio::async_initiate<const asio::use_awaitable_t<>&,
-                                void(std::exception_ptr, std::size_t)>(
-        [this](auto handler, const MutableBufferSequence& b) {
-          // Started uncounted: result_handler counts it (connection_io.hpp says why).
-          detail::start_read(*state_, b,
-                             detail::result_handler<detail::result_kind::read, decltype(handler)>{
-                                 std::move(handler), "read", state_.get()});
-        },
-        asio::use_awaitable, buffers);
+  asio::awaitable<std::size_t> read_some(MutableBufferSequence buffers) {
+    if constexpr (std::is_convertible_v<MutableBufferSequence, asio::mutable_buffer>) {
+      const std::size_t n = detail::read_now(*state_, asio::mutable_buffer(buffers));
+      if (n != 0) co_return n;
+    }
+    co_return co_await read_some_async(buffers);
   }
 
   // Writes the whole buffer sequence or throws std::system_error.
@@ -190,6 +189,23 @@ class connection {
 
  private:
   friend detail::connection_state* detail::state_of(const connection& c) noexcept;
+
+  // read_some() through Asio. Not a coroutine: the translation to an exception happens
+  // in the completion handler, so this costs no frame of its own
+  // (detail/result_handler.hpp).
+  template <typename MutableBufferSequence>
+  asio::awaitable<std::size_t> read_some_async(const MutableBufferSequence& buffers) {
+    return asio::async_initiate<const asio::use_awaitable_t<>&,
+                                void(std::exception_ptr, std::size_t)>(
+        [this](auto handler, const MutableBufferSequence& b) {
+          // Started uncounted: result_handler counts it (connection_io.hpp says why).
+          detail::start_read(*state_, b,
+                             detail::result_handler<detail::result_kind::read, decltype(handler)>{
+                                 std::move(handler), "read", state_.get()});
+        },
+        asio::use_awaitable, buffers);
+  }
+
   std::shared_ptr<detail::connection_state> state_;
 };
 

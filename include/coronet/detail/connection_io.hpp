@@ -14,6 +14,9 @@
 #include "coronet/detail/tls_io.hpp"
 
 #include <asio/async_result.hpp>
+#include <asio/buffer.hpp>
+
+#include <sys/socket.h>
 
 #include <cstddef>
 #include <system_error>
@@ -30,6 +33,29 @@ void start_read(connection_state& s, const MutableBufferSequence& buffers, Handl
     s.socket.async_read_some(buffers, std::forward<Handler>(handler));
   else
     async_tls_read_some(s, buffers, std::forward<Handler>(handler));
+}
+
+// What `s`'s socket already holds, read with one non-blocking recv and counted, when
+// read_now_policy says it is worth a try (read_now.hpp): the bytes read, or 0 when the
+// caller should start an asynchronous read instead (nothing there, the policy said
+// no, TLS, or an error or EOF, which the asynchronous read then reports as usual).
+inline std::size_t read_now(connection_state& s, asio::mutable_buffer buffer) noexcept {
+#if defined(CORONET_IO_URING)
+  (void)s;
+  (void)buffer;
+  return 0;
+#else
+  if (s.tls != nullptr || buffer.size() == 0 || !s.read_now.should_try()) return 0;
+  const auto n = ::recv(s.socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+  if (n <= 0) {
+    s.read_now.miss();
+    return 0;
+  }
+  s.read_now.hit();
+  s.touch();
+  s.count_read({}, static_cast<std::size_t>(n));
+  return static_cast<std::size_t>(n);
+#endif
 }
 
 template <typename ConstBufferSequence, typename Handler>

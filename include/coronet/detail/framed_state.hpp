@@ -6,6 +6,7 @@
 #pragma once
 
 #include "coronet/codec.hpp"
+#include "coronet/detail/connection_io.hpp"
 #include "coronet/detail/connection_state.hpp"
 #include "coronet/detail/executor.hpp"
 #include "coronet/detail/read_buffer.hpp"
@@ -162,6 +163,15 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
 
       auto space = s.rbuf.prepare(needed, s.options.read_buffer_size, s.max_read_buffer());
       ++s.read_count;
+      // A busy peer's next request is usually there already: take it without a trip
+      // through the event loop (read_now.hpp). Counted by read_now.
+      if (s.conn != nullptr) {
+        const std::size_t got = read_now(*s.conn, space);
+        if (got != 0) {
+          s.rbuf.commit(got);
+          continue;
+        }
+      }
       std::error_code ec;
       std::size_t n = 0;
       if (s.options.read_timeout.count() > 0 && !s.rbuf.empty()) {
