@@ -119,6 +119,7 @@ struct server::impl {
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> forced{false};
   bool shutdown_begun = false;  // worker 0 only
+  bool signalled = false;       // worker 0 only: a SIGINT or SIGTERM has arrived
   std::mutex join_mutex;
 
   ~impl() {
@@ -204,13 +205,18 @@ struct server::impl {
     if (!signals) signals.emplace(main_worker().io, SIGINT, SIGTERM);
   }
 
+  // The first signal starts the drain, or joins one that stop() began; only a second
+  // signal forces. (Counting stop() as the first made a program that stops a second
+  // server on its way out, as chat_server --web does, force that server's connections
+  // whenever its own copy of the signal arrived after the stop() call.)
   void wait_for_signal() {
     signals->async_wait([this](std::error_code ec, int) {
       if (ec) return;
-      if (stop_requested.load()) {
+      if (signalled) {
         force_close_all();  // second signal: skip the drain wait
         return;
       }
+      signalled = true;
       stop_requested = true;
       begin_shutdown();
       wait_for_signal();
