@@ -523,38 +523,47 @@ asio::awaitable<void> read_once(connection& conn, std::vector<char>& order) {
 }  // namespace
 
 TEST_SUITE("server") {
-  TEST_CASE("read_now_policy: tries while reads find data, backs off after misses") {
-    detail::read_now_policy p;
+  TEST_CASE("direct_io_policy: reads try while they find data, writes only while reads wait") {
+    using policy = detail::direct_io_policy;
+    policy p;
     // Hits: 16 direct reads in a row, then one through the event loop, then again.
-    for (int i = 0; i < detail::read_now_policy::max_streak; ++i) {
-      REQUIRE(p.should_try());
-      p.hit();
+    // Writes go through the loop all along (their trip lets the peer answer).
+    for (int i = 0; i < policy::max_streak; ++i) {
+      REQUIRE(p.should_read_now());
+      p.read_hit();
+      REQUIRE_FALSE(p.should_write_now());
     }
-    CHECK_FALSE(p.should_try());
-    CHECK(p.should_try());
+    CHECK_FALSE(p.should_read_now());
+    CHECK(p.should_read_now());
     // A write completing through the loop restarts the count.
     for (int i = 0; i < 10; ++i)
-      p.hit();
+      p.read_hit();
     p.yielded();
-    for (int i = 0; i < detail::read_now_policy::max_streak; ++i) {
-      REQUIRE(p.should_try());
-      p.hit();
+    for (int i = 0; i < policy::max_streak; ++i) {
+      REQUIRE(p.should_read_now());
+      p.read_hit();
     }
-    CHECK_FALSE(p.should_try());
-    // Misses: skip 1, 2, 4 ... 64 reads, and no more than 64.
+    CHECK_FALSE(p.should_read_now());
+    // Misses: skip 1, 2, 4 ... 64 reads, and no more than 64. Writes go direct while
+    // reads skip, except the write before the read that tries again.
     for (int skip : {1, 2, 4, 8, 16, 32, 64, 64}) {
-      REQUIRE(p.should_try());
-      p.miss();
-      for (int i = 0; i < skip; ++i)
-        REQUIRE_FALSE(p.should_try());
+      REQUIRE(p.should_read_now());
+      p.read_miss();
+      for (int i = 0; i < skip; ++i) {
+        REQUIRE(p.should_write_now());
+        REQUIRE_FALSE(p.should_read_now());
+      }
+      REQUIRE_FALSE(p.should_write_now());
     }
     // A hit ends the backoff.
-    REQUIRE(p.should_try());
-    p.hit();
-    REQUIRE(p.should_try());
-    p.miss();
-    CHECK_FALSE(p.should_try());
-    CHECK(p.should_try());
+    REQUIRE(p.should_read_now());
+    p.read_hit();
+    REQUIRE(p.should_read_now());
+    p.read_miss();
+    CHECK(p.should_write_now());
+    CHECK_FALSE(p.should_read_now());
+    CHECK_FALSE(p.should_write_now());
+    CHECK(p.should_read_now());
   }
 
   TEST_CASE("a connection that always has data to read still lets the others on its thread run") {
@@ -582,7 +591,7 @@ TEST_SUITE("server") {
     REQUIRE(order.size() == static_cast<std::size_t>(busy_reads) + 1);
     const auto b_at = std::find(order.begin(), order.end(), 'b') - order.begin();
     MESSAGE("the quiet connection's read finished after ", b_at, " busy reads");
-    CHECK(b_at <= 2 * detail::read_now_policy::max_streak);
+    CHECK(b_at <= 2 * detail::direct_io_policy::max_streak);
     CHECK(std::count(order.begin(), order.end(), 'x') == 0);  // every busy read was full
     CHECK(busy.bytes_read() == flood.size());
     CHECK(quiet.bytes_read() == 4);

@@ -71,30 +71,29 @@ class connection {
   //
   // When the socket is likely to hold data already (a busy peer), the read first tries
   // it directly and returns without a trip through the event loop
-  // (detail/read_now.hpp); otherwise, and always over TLS, it is Asio's asynchronous
-  // read. The buffers are taken by value: the coroutine keeps its own copy.
+  // (detail/direct_io.hpp); otherwise, and always over TLS, it is Asio's asynchronous
+  // read.
   template <typename MutableBufferSequence>
-  asio::awaitable<std::size_t> read_some(MutableBufferSequence buffers) {
+  asio::awaitable<std::size_t> read_some(const MutableBufferSequence& buffers) {
     if constexpr (std::is_convertible_v<MutableBufferSequence, asio::mutable_buffer>) {
-      const std::size_t n = detail::read_now(*state_, asio::mutable_buffer(buffers));
-      if (n != 0) co_return n;
+      if (detail::direct_io_enabled && state_->tls == nullptr &&
+          state_->direct_io.should_read_now())
+        return read_some_direct(asio::mutable_buffer(buffers));
     }
-    co_return co_await read_some_async(buffers);
+    return read_some_async(buffers);
   }
 
-  // Writes the whole buffer sequence or throws std::system_error.
+  // Writes the whole buffer sequence or throws std::system_error. While the peer is slow
+  // to answer, a single buffer is first offered to the socket directly
+  // (detail/direct_io.hpp); what it does not take is written asynchronously.
   template <typename ConstBufferSequence>
   asio::awaitable<void> write(const ConstBufferSequence& buffers) {
-    return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-        [this](auto handler, const ConstBufferSequence& b) {
-          detail::result_handler<detail::result_kind::write, decltype(handler)> h{
-              std::move(handler), "write"};
-          if constexpr (std::is_convertible_v<ConstBufferSequence, asio::const_buffer>)
-            detail::async_write_all(*this, asio::const_buffer(b), std::move(h));
-          else
-            asio::async_write(*this, b, std::move(h));
-        },
-        asio::use_awaitable, buffers);
+    if constexpr (std::is_convertible_v<ConstBufferSequence, asio::const_buffer>) {
+      if (detail::direct_io_enabled && state_->tls == nullptr &&
+          state_->direct_io.should_write_now())
+        return write_direct(asio::const_buffer(buffers));
+    }
+    return write_async(buffers);
   }
 
   // Waits until the socket is readable: data, EOF or an error is there to be read. Lets
@@ -189,6 +188,33 @@ class connection {
 
  private:
   friend detail::connection_state* detail::state_of(const connection& c) noexcept;
+
+  // The direct paths: coroutines, but only taken when the policy said to try (the
+  // asynchronous paths below then cost no frame of their own).
+  asio::awaitable<std::size_t> read_some_direct(asio::mutable_buffer buffer) {
+    const std::size_t n = detail::recv_now(*state_, buffer);
+    if (n != 0) co_return n;
+    co_return co_await read_some_async(buffer);
+  }
+  asio::awaitable<void> write_direct(asio::const_buffer buffer) {
+    buffer += detail::send_now(*state_, buffer);
+    if (buffer.size() != 0) co_await write_async(buffer);
+  }
+
+  // write() through Asio. Not a coroutine, as read_some_async.
+  template <typename ConstBufferSequence>
+  asio::awaitable<void> write_async(const ConstBufferSequence& buffers) {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+        [this](auto handler, const ConstBufferSequence& b) {
+          detail::result_handler<detail::result_kind::write, decltype(handler)> h{
+              std::move(handler), "write"};
+          if constexpr (std::is_convertible_v<ConstBufferSequence, asio::const_buffer>)
+            detail::async_write_all(*this, asio::const_buffer(b), std::move(h));
+          else
+            asio::async_write(*this, b, std::move(h));
+        },
+        asio::use_awaitable, buffers);
+  }
 
   // read_some() through Asio. Not a coroutine: the translation to an exception happens
   // in the completion handler, so this costs no frame of its own

@@ -16,7 +16,8 @@
 // connection is marked stopping() and its reads drain the bytes already received, then
 // end as at EOF (read_some returns 0); handlers get up to `shutdown_timeout` to finish
 // (writes keep working). What remains is then closed (and its coroutine cancelled, with
-// `cancel_on_force_close`). A second signal skips the wait.
+// `cancel_on_force_close`). A second signal skips the wait; stop() is not a signal, so
+// a signal that arrives after stop() joins the same graceful drain.
 //
 // Counters and observers: stats() returns what every worker counted (connections by
 // close cause, bytes, frames, decode errors); on_open and on_close observe each

@@ -35,27 +35,54 @@ void start_read(connection_state& s, const MutableBufferSequence& buffers, Handl
     async_tls_read_some(s, buffers, std::forward<Handler>(handler));
 }
 
-// What `s`'s socket already holds, read with one non-blocking recv and counted, when
-// read_now_policy says it is worth a try (read_now.hpp): the bytes read, or 0 when the
-// caller should start an asynchronous read instead (nothing there, the policy said
-// no, TLS, or an error or EOF, which the asynchronous read then reports as usual).
-inline std::size_t read_now(connection_state& s, asio::mutable_buffer buffer) noexcept {
+// Direct reads and writes (direct_io.hpp): off in the io_uring build, where each would
+// be a system call that io_uring's batched submissions avoid.
 #if defined(CORONET_IO_URING)
-  (void)s;
-  (void)buffer;
-  return 0;
+inline constexpr bool direct_io_enabled = false;
 #else
-  if (s.tls != nullptr || buffer.size() == 0 || !s.read_now.should_try()) return 0;
+inline constexpr bool direct_io_enabled = true;
+#endif
+
+// One non-blocking recv into `buffer`, counted, after direct_io_policy said to try:
+// the bytes read, or 0 when the caller should read asynchronously instead (nothing
+// there yet, or an error or EOF, which the asynchronous read then reports as usual).
+inline std::size_t recv_now(connection_state& s, asio::mutable_buffer buffer) noexcept {
   const auto n = ::recv(s.socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
   if (n <= 0) {
-    s.read_now.miss();
+    s.direct_io.read_miss();
     return 0;
   }
-  s.read_now.hit();
+  s.direct_io.read_hit();
   s.touch();
   s.count_read({}, static_cast<std::size_t>(n));
   return static_cast<std::size_t>(n);
-#endif
+}
+
+// recv_now when the policy says to try (never over TLS, whose session buffers), else 0.
+inline std::size_t read_now(connection_state& s, asio::mutable_buffer buffer) noexcept {
+  if (!direct_io_enabled || s.tls != nullptr || buffer.size() == 0 ||
+      !s.direct_io.should_read_now())
+    return 0;
+  return recv_now(s, buffer);
+}
+
+// How much of `buffer` one non-blocking send took, counted, after direct_io_policy said
+// to try; the caller sends the rest asynchronously, where an error then shows.
+inline std::size_t send_now(connection_state& s, asio::const_buffer buffer) noexcept {
+  const auto n =
+      ::send(s.socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n <= 0) return 0;
+  s.touch();
+  s.count_write(static_cast<std::size_t>(n), false);
+  return static_cast<std::size_t>(n);
+}
+
+// send_now when the policy says to try (never over TLS), else 0.
+inline std::size_t write_now(connection_state& s, asio::const_buffer buffer) noexcept {
+  if (!direct_io_enabled || s.tls != nullptr || buffer.size() == 0 ||
+      !s.direct_io.should_write_now())
+    return 0;
+  return send_now(s, buffer);
 }
 
 template <typename ConstBufferSequence, typename Handler>

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "coronet/detail/counters.hpp"
-#include "coronet/detail/read_now.hpp"
+#include "coronet/detail/direct_io.hpp"
 #include "coronet/detail/tls_session.hpp"
 #include "coronet/errc.hpp"
 #include "coronet/proxy_protocol.hpp"
@@ -74,10 +74,12 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
     if (ec) [[unlikely]]
       note_read_error(ec);
   }
-  CORONET_ALWAYS_INLINE void count_write(std::size_t n) noexcept {
+  // `through_loop`: the write completed through the event loop (every asynchronous one
+  // does), which direct_io counts as a yield; a direct write (write_now) did not.
+  CORONET_ALWAYS_INLINE void count_write(std::size_t n, bool through_loop = true) noexcept {
     bytes_written += n;
     counters->bytes_written.add(n);
-    read_now.yielded();  // every write completes through the event loop
+    if (through_loop) direct_io.yielded();
   }
   // `ends_input`: the error ended the stream's input (framed<>), which makes it the
   // close cause; a JSON message that does not parse leaves the channel usable.
@@ -107,7 +109,7 @@ struct connection_state : std::enable_shared_from_this<connection_state> {
   std::uint64_t bytes_written = 0;
   enum : std::uint8_t { saw_eof = 1, saw_reset = 2, saw_bad_input = 4, saw_force_close = 8 };
   std::uint8_t seen = 0;
-  read_now_policy read_now;  // whether a read first tries the socket directly
+  direct_io_policy direct_io;  // whether a read or write first tries the socket directly
   std::optional<close_cause> refused;
   std::exception_ptr opening_error;  // why it was refused, kept only when on_close is set
   std::chrono::steady_clock::time_point opened_at{};  // set only when on_close is

@@ -140,8 +140,14 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       if (!s.pending.empty() && !s.writing) {
         auto writer = s.writing_scope();
         while (s.next_write()) {
-          auto [ec, n] = co_await async_write_all(s.stream, asio::buffer(s.inflight),
-                                                  as_tuple(asio::use_awaitable));
+          // While the peer is slow to answer, offered to the socket directly first
+          // (direct_io.hpp); the rest, usually nothing, asynchronously.
+          auto rest = asio::buffer(s.inflight);
+          if (s.conn != nullptr) rest += write_now(*s.conn, rest);
+          std::error_code ec;
+          if (rest.size() != 0)
+            std::tie(ec, std::ignore) =
+                co_await async_write_all(s.stream, rest, as_tuple(asio::use_awaitable));
           s.finish_write(s.inflight.size(), ec);
         }
       }
@@ -164,7 +170,7 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       auto space = s.rbuf.prepare(needed, s.options.read_buffer_size, s.max_read_buffer());
       ++s.read_count;
       // A busy peer's next request is usually there already: take it without a trip
-      // through the event loop (read_now.hpp). Counted by read_now.
+      // through the event loop (direct_io.hpp). Counted by read_now.
       if (s.conn != nullptr) {
         const std::size_t got = read_now(*s.conn, space);
         if (got != 0) {
