@@ -30,7 +30,8 @@
 //
 // Used on plain TCP connections only; a TLS session has its own buffering, and the
 // io_uring build leaves it off (a direct call is a system call that io_uring's batched
-// submissions avoid). Measured in docs/benchmarks.md ("Skipping the event loop").
+// submissions avoid). Measured in docs/benchmarks.md ("What was changed", item 7, and
+// the system-call section's notes).
 #pragma once
 
 #include <cstdint>
