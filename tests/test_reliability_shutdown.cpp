@@ -133,14 +133,21 @@ asio::awaitable<void> linger_handler(connection conn) {
   co_await conn.write(asio::buffer(std::string_view{"bye\n"}));
 }
 
-asio::awaitable<void> stop_refuses_new(std::uint16_t port, server* srv, bool* refused,
-                                       std::string* last) {
+// Connects, waits until the server has the connection, stops the server and waits
+// until it is draining; returns the connection, held by linger_handler.
+asio::awaitable<connection> connect_then_stop(std::uint16_t port, server* srv) {
   auto a = co_await connect("127.0.0.1", port);
   while (srv->connection_count() == 0)
     co_await sleep_for(5ms);
   srv->stop();
   while (!srv->stopping())
     co_await sleep_for(5ms);
+  co_return a;
+}
+
+asio::awaitable<void> stop_refuses_new(std::uint16_t port, server* srv, bool* refused,
+                                       std::string* last) {
+  auto a = co_await connect_then_stop(port, srv);
   co_await sleep_for(50ms);
   try {
     auto b = co_await connect("127.0.0.1", port, 2s);
@@ -156,12 +163,7 @@ asio::awaitable<void> stop_refuses_new(std::uint16_t port, server* srv, bool* re
 // stop(), then one SIGTERM while the handler still lingers: the signal must join the
 // drain that stop() began, not count as the second signal that forces it.
 asio::awaitable<void> stop_then_signal(std::uint16_t port, server* srv, std::string* last) {
-  auto a = co_await connect("127.0.0.1", port);
-  while (srv->connection_count() == 0)
-    co_await sleep_for(5ms);
-  srv->stop();
-  while (!srv->stopping())
-    co_await sleep_for(5ms);
+  auto a = co_await connect_then_stop(port, srv);
   ::kill(::getpid(), SIGTERM);  // caught by the server's signal set (listen() set it up)
   *last = co_await read_to_eof(a);
 }
