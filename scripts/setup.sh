@@ -9,7 +9,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format clang-tidy ccache git
   libasio-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libcli11-dev libssl-dev openssl haproxy
   redis-server redis-tools netcat-openbsd python3 python3-websockets procps nodejs prometheus curl
-  chromium liburing-dev
+  chromium liburing-dev doxygen dpkg-dev pkg-config binutils
 )
 # npm for Node's ws below: Debian's nodejs comes without it, NodeSource's nodejs with it.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi

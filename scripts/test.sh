@@ -7,7 +7,12 @@
 #      and runs the core, framing and WebSocket tests on the io_uring back end; one
 #      clang build serves all four, and the epoll back end is what steps 2 and 3 test,
 #   2. runs the multi-threaded tests under ThreadSanitizer,
-#   3. builds everything under ASan + UBSan with warnings as errors and runs every test.
+#   3. builds everything under ASan + UBSan with warnings as errors and runs every test,
+#   4. builds the Debian packages (scripts/package.sh) and builds and runs programs
+#      against them with g++ and clang++, static and shared, through find_package and
+#      pkg-config (tests/package/consume_deb.sh).
+# Before all of it, the API reference (scripts/apidocs.sh): anything public left
+# undocumented fails the run.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +24,9 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 jobs=$(nproc)
+
+echo "== API reference (Doxygen; undocumented public entities fail) ==" >&2
+scripts/apidocs.sh
 
 echo "== clang 14 build of the whole tree, on io_uring ==" >&2
 cmake --preset uring >/dev/null
@@ -49,3 +57,7 @@ cmake --workflow --preset tsan
 
 echo "== AddressSanitizer + UBSan: every test ==" >&2
 cmake --workflow --preset dev
+
+echo "== Debian packages, and programs built against them ==" >&2
+scripts/package.sh
+tests/package/consume_deb.sh

@@ -46,9 +46,12 @@ asio::awaitable<connection> connect(std::string host, std::uint16_t port, connec
     co_await with_timeout(handshake(*state), options.tls_handshake_timeout);
   } catch (const std::system_error& e) {
     if (e.code() == errc::timed_out) throw_error(errc::timed_out, "TLS handshake with " + where);
+    // what() ends with the code's own "TLS handshake failed": add only the reason.
+    auto what = "TLS handshake with " + where;
     auto why = state->tls->last_error();
-    if (why.empty()) why = e.code().message();
-    throw_error(errc::handshake_failed, "TLS handshake with " + where + ": " + why);
+    if (why.empty() && e.code() != errc::handshake_failed) why = e.code().message();
+    if (!why.empty()) what += ": " + why;
+    throw_error(errc::handshake_failed, what);
   }
   co_return connection{std::move(state)};
 }

@@ -13,16 +13,18 @@ class category final : public std::error_category {
   const char* name() const noexcept override { return "coronet"; }
 
   std::string message(int value) const override {
-    // Indexed by errc's value (1 to tls_error, in declaration order).
-    static constexpr std::array<const char*, 11> messages{
+    // Indexed by errc's value (1 to upgrade_failed, in declaration order).
+    static constexpr std::array<const char*, 15> messages{
         "operation timed out",         "frame exceeds the configured limit",
         "stream ended inside a frame", "malformed message",
         "frame cannot be encoded",     "server is shutting down",
         "connection limit reached",    "outbox is full",
         "connection closed",           "TLS handshake failed",
-        "TLS protocol error",
+        "TLS protocol error",          "Redis authentication failed",
+        "Redis refused a command",     "PROXY header refused",
+        "WebSocket handshake failed",
     };
-    static_assert(std::size(messages) == static_cast<std::size_t>(errc::tls_error));
+    static_assert(std::size(messages) == static_cast<std::size_t>(errc::upgrade_failed));
     if (value < 1 || value > static_cast<int>(std::size(messages))) return "unknown coronet error";
     return messages[value - 1];
   }

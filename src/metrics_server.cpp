@@ -8,9 +8,17 @@
 //   - between requests, and while a response is being written, the server's own
 //     idle_timeout closes a connection on which nothing has started for that long;
 //   - hanging up lingers at most `linger` for the peer to close its side.
+//
+// A keep-alive pool, as nginx's: idle kept-alive connections must not lock a scraper out
+// for the whole idle timeout (16 of them, each renewed by one GET a minute, would). The
+// server admits one connection over max_connections; serve() then makes room by closing
+// the connection idle the longest between requests, or, with none idle, closes the
+// newcomer at once (what the server does over its limit). Connections still on their
+// first request are not taken: request_timeout bounds them already.
 #include "coronet/metrics_server.hpp"
 
 #include "coronet/connection.hpp"
+#include "coronet/detail/scope_exit.hpp"
 #include "coronet/errc.hpp"
 #include "coronet/http/request_head.hpp"
 #include "coronet/server.hpp"
@@ -22,6 +30,8 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <limits>
+#include <list>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -88,7 +98,10 @@ struct metrics_server::impl {
     s.host = o.host;
     s.port = o.port;
     s.threads = 1;
-    s.max_connections = o.max_connections;
+    // One over: the newcomer that serve() makes room for (see the top of this file).
+    s.max_connections = o.max_connections == std::numeric_limits<std::size_t>::max()
+                            ? o.max_connections
+                            : o.max_connections + 1;
     s.idle_timeout = o.idle_timeout;
     // A stop waits for answers in flight, no longer than a request may take.
     s.shutdown_timeout = o.request_timeout;
@@ -133,8 +146,32 @@ struct metrics_server::impl {
     return out;
   }
 
+  // A connection waiting between requests; `evicted` is its serve()'s flag.
+  struct idle_entry {
+    connection* conn;
+    bool* evicted;
+  };
+
+  // Closes the connection idle the longest, if any: its waiting read ends as at EOF
+  // (shutdown(SHUT_RD), as a graceful stop does) and its serve() returns, which frees
+  // its slot. A request that raced in is still answered, with "Connection: close".
+  bool make_room() {
+    if (idle_pool.empty()) return false;
+    const auto oldest = idle_pool.front();
+    idle_pool.pop_front();
+    *oldest.evicted = true;
+    std::error_code ignored;
+    oldest.conn->socket().shutdown(asio::socket_base::shutdown_receive, ignored);
+    return true;
+  }
+
   asio::awaitable<void> serve(connection conn) {
-    std::string in;  // received, not yet answered; never above max_request_head
+    ++open_count;
+    const detail::scope_exit count{[this] { --open_count; }};
+    // Over the limit: a slot is freed from the idle, or this one is refused.
+    if (open_count > options.max_connections && !make_room()) co_return;
+    bool evicted = false;  // closed by make_room() for a newcomer
+    std::string in;        // received, not yet answered; never above max_request_head
     http::request_head head;
     http::request_limits limits;
     limits.max_head_size = options.max_request_head;
@@ -153,7 +190,12 @@ struct metrics_server::impl {
         std::size_t n = 0;
         bool timed_out = false;
         if (idle) {
-          n = co_await std::move(read);  // bounded by the server's idle_timeout
+          // Bounded by the server's idle_timeout, or ended early by make_room().
+          const auto entry = idle_pool.insert(idle_pool.end(), {&conn, &evicted});
+          const detail::scope_exit busy{[this, entry, &evicted] {
+            if (!evicted) idle_pool.erase(entry);
+          }};
+          n = co_await std::move(read);
         } else {
           try {
             n = co_await with_timeout(std::move(read), time_left(deadline));
@@ -185,7 +227,7 @@ struct metrics_server::impl {
                         ? error_reply(parsed.http_status, parsed.error, true)
                         : route(head);
       if (parsed.status == http::parse_status::done && !head.keep_alive()) answer.close = true;
-      if (conn.stopping()) answer.close = true;
+      if (conn.stopping() || evicted) answer.close = true;
       const auto out = encode(answer, head_only, http10_keep_alive);
       co_await conn.write(asio::buffer(out));
       if (answer.close) {
@@ -225,7 +267,10 @@ struct metrics_server::impl {
 
   metrics_server_options options;
   render_function render;
-  coronet::server server;  // last: stopped, and its thread joined, before the rest goes
+  // The keep-alive pool; used only on the server's one thread, so without a lock.
+  std::list<idle_entry> idle_pool;  // between requests, the longest idle first
+  std::size_t open_count = 0;       // connections in serve()
+  coronet::server server;           // last: stopped, and its thread joined, before the rest goes
 };
 
 metrics_server::metrics_server(metrics_server_options options, render_function render) {

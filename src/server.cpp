@@ -415,7 +415,9 @@ struct server::impl {
         why = "TLS handshake timed out";
       }
       deadline.finish();
-      if (ec && why.empty()) why = "TLS handshake failed: " + s.tls->last_error();
+      // Only the reason: what() ends with the code's own "TLS handshake failed".
+      if (ec && why.empty()) why = s.tls->last_error();
+      if (ec && why.empty()) why = ec == errc::handshake_failed ? "no reason given" : ec.message();
     }
     if (!ec) co_return true;
     s.refused = close_cause::handshake_failed;
@@ -424,22 +426,29 @@ struct server::impl {
     co_return false;
   }
 
-  // Reads the PROXY header with MSG_PEEK until it is whole, then takes exactly its bytes
-  // off the socket: what follows it (a TLS ClientHello, the first request) stays for
-  // the handler, with no buffer to hand over.
+  // Reads the PROXY header without taking a byte that follows it: what follows (a TLS
+  // ClientHello, the first request) stays in the socket for the handler, with no buffer
+  // to hand over. Each pass peeks at what is there; while the header is incomplete,
+  // every byte there belongs to it, so those bytes are taken off the socket (else the
+  // wait below would find them again and complete at once, and a peer that sends half
+  // a header and pauses would spin the worker until the header timeout). Once the
+  // parser sees the whole header, exactly its remaining bytes are taken.
   asio::awaitable<bool> read_proxy_header(detail::connection_state& s) {
     const auto peer = s.remote;
     auto refuse = [&](std::error_code ec, const std::string& why) {
       s.refused = close_cause::proxy_refused;
-      refuse_opening(s, ec, "PROXY header refused: " + why);
+      // errc::proxy_refused's own text says "PROXY header refused"; a timeout's or the
+      // socket's does not.
+      refuse_opening(s, ec, ec == errc::proxy_refused ? why : "PROXY header refused: " + why);
     };
     if (std::none_of(trusted.begin(), trusted.end(),
                      [&](const auto& r) { return r.contains(peer.address()); })) {
-      refuse(make_error_code(errc::handshake_failed), "the peer is not a trusted proxy");
+      refuse(make_error_code(errc::proxy_refused), "the peer is not a trusted proxy");
       co_return false;
     }
     opening_deadline deadline{s, options.proxy_header_timeout};
     std::array<char, max_proxy_header_size> buf;
+    std::size_t taken = 0;  // bytes of the header already taken off the socket, in buf
     proxy_header header;
     for (;;) {
       const int fd = s.socket.native_handle();
@@ -447,26 +456,28 @@ struct server::impl {
       int error = EBADF;  // closed by the deadline
       if (s.socket.is_open()) {
         do {
-          n = ::recv(fd, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
+          n = ::recv(fd, buf.data() + taken, buf.size() - taken, MSG_PEEK | MSG_DONTWAIT);
         } while (n < 0 && errno == EINTR);
         error = errno;
       }
       if (n > 0) {
-        const auto r = parse_proxy_header({buf.data(), static_cast<std::size_t>(n)}, header);
+        const auto seen = taken + static_cast<std::size_t>(n);
+        const auto r = parse_proxy_header({buf.data(), seen}, header);
         if (r.status == proxy_parse_status::fail) {
-          refuse(make_error_code(errc::handshake_failed), r.error);
+          refuse(make_error_code(errc::proxy_refused), r.error);
           co_return false;
         }
-        if (r.status == proxy_parse_status::done) {
-          // Peeked, so all of it is there: one recv takes exactly the header.
-          if (::recv(fd, buf.data(), r.size, MSG_DONTWAIT) != static_cast<ssize_t>(r.size)) {
-            refuse(make_error_code(errc::handshake_failed), "the header could not be read");
-            co_return false;
-          }
-          break;
+        // Peeked, so all of it is there: one recv takes the header's remaining bytes
+        // when it is whole, every byte peeked when it is not.
+        const auto take = (r.status == proxy_parse_status::done ? r.size : seen) - taken;
+        if (::recv(fd, buf.data() + taken, take, MSG_DONTWAIT) != static_cast<ssize_t>(take)) {
+          refuse(make_error_code(errc::proxy_refused), "the header could not be read");
+          co_return false;
         }
+        taken += take;
+        if (r.status == proxy_parse_status::done) break;
       } else if (n == 0) {
-        refuse(make_error_code(errc::handshake_failed), "the peer closed before the header");
+        refuse(make_error_code(errc::proxy_refused), "the peer closed before the header");
         co_return false;
       } else if (error != EAGAIN && error != EWOULDBLOCK) {
         refuse(deadline.expired() ? make_error_code(errc::timed_out)

@@ -25,6 +25,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace coronet::test {
@@ -35,7 +36,11 @@ class redis_instance {
 
   // Starts it and waits until it answers PING; FAILs the test if redis-server is not
   // installed or does not come up.
-  redis_instance() {
+  redis_instance() : redis_instance(std::vector<std::string>{}) {}
+  // With more arguments for redis-server, e.g. {"--requirepass", "s3cret"} (a PING
+  // answered with NOAUTH counts as up).
+  explicit redis_instance(std::vector<std::string> extra_args)
+      : extra_args_(std::move(extra_args)) {
     REQUIRE_MESSAGE(::access(server_path, X_OK) == 0,
                     "redis-server is not installed at "
                         << server_path << " (Debian: apt-get install redis-server)");
@@ -132,6 +137,7 @@ class redis_instance {
                                   "--bind",    "127.0.0.1",    "--save",
                                   "",          "--appendonly", "no",
                                   "--dir",     dir_.string()};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     const std::string log_path = (dir_ / "redis.log").string();
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
@@ -177,12 +183,14 @@ class redis_instance {
         ::send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6) {
       char buf[16];
       const auto n = ::recv(fd, buf, sizeof buf, 0);
-      ok = n >= 5 && std::string(buf, 5) == "+PONG";
+      ok = (n >= 5 && std::string(buf, 5) == "+PONG") ||
+           (n >= 7 && std::string(buf, 7) == "-NOAUTH");
     }
     ::close(fd);
     return ok;
   }
 
+  std::vector<std::string> extra_args_;
   std::filesystem::path dir_;
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;

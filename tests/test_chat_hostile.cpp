@@ -1,9 +1,13 @@
 // The chat example against what hostile testing found: rooms whose member list is far
 // over the line limit, texts that grow when escaped, terminal control characters,
-// whispering to oneself, an over-long first line.
+// whispering to oneself, an over-long first line, a client joining and leaving in a loop.
 #include "chat_support.hpp"
 
 #include <sys/resource.h>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <algorithm>
 
@@ -22,6 +26,15 @@ void allow_descriptors(rlim_t wanted) {
   limit.rlim_cur = std::min(wanted, limit.rlim_max);
   REQUIRE(setrlimit(RLIMIT_NOFILE, &limit) == 0);
   REQUIRE_MESSAGE(limit.rlim_cur >= wanted, "not enough file descriptors for this test");
+}
+
+// A peer from another loopback address: another client, for the limits per address.
+asio::awaitable<std::unique_ptr<peer>> open_from(std::uint16_t port, const char* source) {
+  asio::ip::tcp::socket s{co_await asio::this_coro::executor};
+  s.open(asio::ip::tcp::v4());
+  s.bind({asio::ip::make_address(source), 0});
+  co_await s.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+  co_return std::make_unique<peer>(connection{std::move(s)}, line_codec{{.max_length = 1 << 20}});
 }
 
 std::size_t count_names(std::string_view list) {
@@ -70,6 +83,50 @@ TEST_SUITE("chat") {
     allow_descriptors(2 * members + 200);
     chat_fixture fx;
     run(big_room(fx.port(), &fx.room, members), 240s);  // about 70 s under ASan
+  }
+
+  TEST_CASE("a client joining and leaving in a loop is rate_limited, other addresses are not") {
+    chat_fixture fx{{.joins = {.per_connection = 2, .per_address = 3, .limit_loopback = true}}};
+    run([](std::uint16_t port) -> asio::awaitable<void> {
+      auto watcher = co_await open_from(port, "127.0.0.2");
+      send(*watcher, {{"type", "join"}, {"name", "watcher"}});
+      CHECK((co_await next(watcher.get()))["type"] == "welcome");
+      // Leaving ends the session: the loop reconnects, and its address runs out.
+      int joined = 0;
+      for (int i = 0; i < 10; ++i) {
+        auto p = co_await open(port);
+        send(*p, {{"type", "join"}, {"name", "loop" + std::to_string(i)}});
+        const auto answer = co_await next(p.get());
+        if (answer["type"] == "error") {
+          CHECK(answer["code"] == "rate_limited");
+          break;
+        }
+        ++joined;
+        send(*p, {{"type", "leave"}});
+        CHECK(co_await closed(p.get()));
+      }
+      CHECK(joined == 3);
+      // One connection retrying a taken name runs out on its own.
+      auto retry = co_await open_from(port, "127.0.0.3");
+      for (int i = 0; i < 2; ++i) {
+        send(*retry, {{"type", "join"}, {"name", "WATCHER"}});
+        CHECK((co_await next(retry.get()))["code"] == "name_taken");
+      }
+      send(*retry, {{"type", "join"}, {"name", "retry"}});
+      CHECK((co_await next(retry.get()))["code"] == "rate_limited");
+      // The watcher saw the three loops come and go, and nothing of the refused joins.
+      auto other = co_await open_from(port, "127.0.0.4");
+      send(*other, {{"type", "join"}, {"name", "other"}});
+      CHECK((co_await next(other.get()))["type"] == "welcome");
+      std::vector<std::string> seen;
+      for (;;) {
+        const auto e = co_await next(watcher.get());
+        if (e["type"] == "joined" && e["name"] == "other") break;
+        seen.push_back(e["type"].get<std::string>() + " " + e["name"].get<std::string>());
+      }
+      CHECK(seen == std::vector<std::string>{"joined loop0", "left loop0", "joined loop1",
+                                             "left loop1", "joined loop2", "left loop2"});
+    }(fx.port()));
   }
 
   TEST_CASE("a text that grows past the line limit when escaped reaches every member") {

@@ -70,9 +70,108 @@ void run_client(std::vector<std::string> argv, const std::vector<std::string>& c
                               << client.out_text << client.err_text);
 }
 
+// One request per case on a raw socket, with the Host and Origin a browser on some name
+// would send; prints each answer's status. A case is HOST|ORIGIN|PATH (no ORIGIN: none
+// is sent); /chat asks for a WebSocket upgrade.
+const char* const raw_requests = R"(
+import socket, sys
+port = int(sys.argv[1])
+for case in sys.argv[2:]:
+    host, origin, path = case.split("|")
+    head = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+    if origin:
+        head += f"Origin: {origin}\r\n"
+    if path == "/chat":
+        head += ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall((head + "\r\n").encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    print(data.split(b" ")[1].decode() if data.startswith(b"HTTP/1.1 ") else "0", flush=True)
+)";
+
+struct request_case {
+  std::string host, origin, path;
+  int expected;
+};
+
+// Runs `cases` against the web port and checks each status.
+void check_statuses(std::uint16_t web_port, const std::vector<request_case>& cases) {
+  std::vector<std::string> argv{"/usr/bin/python3", "-c", raw_requests, std::to_string(web_port)};
+  for (const auto& c : cases)
+    argv.push_back(c.host + "|" + c.origin + "|" + c.path);
+  child_process client{std::move(argv)};
+  client.close_stdin();
+  const auto code = client.wait(30s);
+  REQUIRE_MESSAGE(code, "the requests did not finish; " << client.out_text << client.err_text);
+  REQUIRE_MESSAGE(*code == 0, client.out_text << client.err_text);
+  const auto got = coronet::test::split_lines(client.out_text);
+  REQUIRE(got.size() == cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    CHECK_MESSAGE(got[i] == std::to_string(cases[i].expected),
+                  "Host " << cases[i].host << ", Origin " << cases[i].origin << ", "
+                          << cases[i].path << ": " << got[i]);
+}
+
 }  // namespace
 
 TEST_SUITE("web") {
+  // DNS rebinding: attacker.example resolves first to the attacker, then to 127.0.0.1;
+  // the page it served then talks to chat_server as "its own" site, with Host and Origin
+  // agreeing with each other. Only the names chat_server serves may be in Host.
+  TEST_CASE("chat web: DNS rebinding: a Host it does not serve gets 421, page and upgrade") {
+    web_chat_server server;
+    const auto p = std::to_string(server.web_port);
+    check_statuses(server.web_port,
+                   {{"attacker.example:" + p, "http://attacker.example:" + p, "/chat", 421},
+                    {"attacker.example:" + p, "", "/", 421},
+                    {"attacker.example:" + p, "", "/chat", 421},
+                    {"127.0.0.1:" + p, "http://127.0.0.1:" + p, "/chat", 101},
+                    {"127.0.0.1:" + p, "", "/", 200},
+                    {"127.0.0.1:" + p, "http://attacker.example:" + p, "/chat", 403}});
+  }
+
+  TEST_CASE("chat web: DNS rebinding: localhost, 127.0.0.1 and [::1] on the web port are served") {
+    web_chat_server server;
+    const auto p = std::to_string(server.web_port);
+    check_statuses(server.web_port,
+                   {{"localhost:" + p, "http://localhost:" + p, "/chat", 101},
+                    {"localhost:" + p, "", "/", 200},
+                    {"[::1]:" + p, "http://[::1]:" + p, "/chat", 101},
+                    // Origins are checked against the served ones, not against Host.
+                    {"127.0.0.1:" + p, "http://localhost:" + p, "/chat", 101},
+                    {"localhost:" + p, "http://127.0.0.1:" + p, "/chat", 101},
+                    // Port 80's names are another server's.
+                    {"localhost", "http://localhost", "/chat", 421}});
+  }
+
+  TEST_CASE("chat web: DNS rebinding: --web-origin adds a name (behind a proxy) and its Host") {
+    web_chat_server server{0, 0, {"--web-origin", "https://chat.example.com"}};
+    const auto p = std::to_string(server.web_port);
+    check_statuses(server.web_port,
+                   {{"chat.example.com", "https://chat.example.com", "/chat", 101},
+                    {"chat.example.com", "", "/", 200},
+                    {"Chat.Example.com:443", "https://chat.example.com", "/chat", 101},
+                    {"chat.example.com", "http://chat.example.com", "/chat", 403},
+                    {"chat.example.com", "http://attacker.example", "/chat", 403},
+                    {"other.example.com", "https://chat.example.com", "/chat", 421},
+                    {"127.0.0.1:" + p, "http://127.0.0.1:" + p, "/chat", 101}});
+    // Not an origin: a usage error before anything listens.
+    for (const std::string bad :
+         {"chat.example.com", "https://chat.example.com/path", "ftp://chat.example.com",
+          "https://user@chat.example.com", "https://chat.example.com:0"}) {
+      const auto r = coronet::test::run_to_end(
+          {CLI_CHAT_SERVER_PATH, "--port", "0", "--web", "127.0.0.1:0", "--web-origin", bad});
+      CHECK_MESSAGE(r.code == 2, bad << ": " << r.err);
+      CHECK_MESSAGE(r.err.find("--web-origin") != std::string::npos, r.err);
+    }
+  }
+
   TEST_CASE("chat web: a WebSocket member and an nc member chat, whisper and rename") {
     web_chat_server server;
     run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py",

@@ -4,6 +4,8 @@
 #include "process.hpp"
 #include "support.hpp"
 
+#include <coronet/version.hpp>
+
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -97,13 +99,25 @@ finished run_with(const cli_program& p, std::vector<std::string> args) {
 }  // namespace
 
 TEST_SUITE("basics") {
+  // One version: project() in CMakeLists.txt, the macros of coronet/version.hpp, and the
+  // library's coronet::version().
+  TEST_CASE("the version macros and coronet::version() agree with the project's version") {
+    CHECK(coronet::version() == CORONET_PROJECT_VERSION);
+    CHECK(std::string{CORONET_VERSION_STRING} == CORONET_PROJECT_VERSION);
+    CHECK(std::to_string(CORONET_VERSION_MAJOR) + "." + std::to_string(CORONET_VERSION_MINOR) +
+              "." + std::to_string(CORONET_VERSION_PATCH) ==
+          CORONET_PROJECT_VERSION);
+    CHECK(CORONET_VERSION ==
+          CORONET_VERSION_MAJOR * 10000 + CORONET_VERSION_MINOR * 100 + CORONET_VERSION_PATCH);
+  }
+
 #if defined(BASICS_ECHO_SERVER_PATH) && defined(CLI_ECHO_SERVER_PATH)
   TEST_CASE("example programs print the project version for --version") {
     for (const auto& program : cli_programs()) {
       CAPTURE(program.path);
       const auto r = run_with(program, {"--version"});
       CHECK(r.code == 0);
-      CHECK(r.out.find("(coronet " CORONET_VERSION ")") != std::string::npos);
+      CHECK(r.out.find("(coronet " CORONET_PROJECT_VERSION ")") != std::string::npos);
     }
   }
 

@@ -6,6 +6,7 @@
 #include <coronet/framed.hpp>
 #include <coronet/length_prefixed_codec.hpp>
 #include <coronet/line_codec.hpp>
+#include <coronet/websocket/codec.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -202,6 +203,46 @@ asio::awaitable<void> large_frames_keep_or_return_the_buffer() {
   }
 }
 
+// A WebSocket connection that sent one 8 MiB message and went idle holds neither the
+// read buffer nor the unmasking buffer that message grew (8 MiB each before).
+asio::awaitable<void> websocket_idle_after_a_big_message() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
+  auto client = co_await connect("127.0.0.1", acceptor.local_endpoint().port());
+  using ws_codec = websocket::codec;
+  framed<ws_codec, connection> f{connection{co_await acceptor.async_accept(asio::use_awaitable)},
+                                 ws_codec{websocket::codec_options{.max_message = 16 << 20}}};
+  const ws_codec sender{websocket::codec_options{.role = websocket::role::client}};
+  std::string wire;
+  sender.encode(std::string_view{std::string(8 << 20, 'm')}, wire);  // masked, as clients do
+  sender.encode(std::string_view{"small"}, wire);
+  asio::co_spawn(ex, client.write(asio::buffer(wire)), asio::detached);
+  auto big = co_await f.read();
+  REQUIRE(big);
+  CHECK(big->payload.size() == std::size_t{8} << 20);
+  CHECK(f.codec().buffer_capacity() >= std::size_t{8} << 20);
+  auto small = co_await f.read();
+  REQUIRE(small);
+  CHECK(small->payload == "small");
+
+  bool done = false;
+  auto reader = [&]() -> asio::awaitable<void> {
+    auto n = co_await f.read();
+    CHECK(n);
+    done = true;
+  };
+  asio::co_spawn(ex, reader(), asio::detached);  // `reader` outlives its coroutine
+  co_await sleep_for(50ms);                      // waiting for the peer
+  REQUIRE_FALSE(done);
+  CHECK(f.codec().buffer_capacity() <= f.codec().options().keep_buffer);
+  CHECK(f.read_buffer_capacity() <= framed_options{}.keep_read_buffer);
+  std::string more;
+  sender.encode(std::string_view{"x"}, more);
+  co_await client.write(asio::buffer(more));
+  while (!done)
+    co_await sleep_for(5ms);
+}
+
 asio::awaitable<void> gathered_send_accounting() {
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
@@ -230,6 +271,88 @@ asio::awaitable<void> gathered_send_accounting() {
   CHECK(*c == "after");
 }
 
+// A peer that makes the server answer (one reply per line, as a WebSocket pong per
+// ping) while the outbox's writer holds the stream, stalled on that same peer, and that
+// never reads: read() must stop reading past the high-water mark rather than let the
+// replies grow without bound, and resume once the peer reads.
+asio::awaitable<void> replies_behind_a_stalled_writer() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::acceptor acceptor{ex, {asio::ip::make_address("127.0.0.1"), 0}};
+  auto client = co_await connect("127.0.0.1", acceptor.local_endpoint().port());
+  // Small socket buffers, so that the writer stalls soon (not too small: loopback TCP
+  // with a window of a few KiB falls into zero-window probing with back-off).
+  client.socket().set_option(asio::socket_base::receive_buffer_size(64 * 1024));
+  auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
+  accepted.set_option(asio::socket_base::send_buffer_size(64 * 1024));
+  accepted.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+  constexpr std::size_t hwm = 64 * 1024;
+  framed<line_codec, connection> f{connection{std::move(accepted)},
+                                   line_codec{},
+                                   {.read_buffer_size = 1024, .high_water_mark = hwm}};
+
+  // The outbox's writer takes the stream and stalls: the peer reads nothing. Pushed
+  // until half the mark is queued: the socket buffers are full by then, and the writer
+  // is waiting on a write that will not complete until the peer reads.
+  const std::string pushed(1899, 's');
+  int pushes = 0;
+  for (int i = 0; i < 20000 && f.queued_bytes() < hwm / 2; ++i) {
+    REQUIRE(f.try_send(std::string_view{pushed}).queued());
+    ++pushes;
+    co_await asio::post(ex, asio::use_awaitable);  // let the writer run
+  }
+  REQUIRE(f.queued_bytes() >= hwm / 2);
+  REQUIRE(f.queued_bytes() < hwm);
+
+  // The handler answers each ping with 99 bytes, through write().
+  constexpr int pings = 10000;
+  std::size_t answered = 0;
+  std::size_t queued_peak = 0;
+  bool reader_done = false;
+  auto reader = [&]() -> asio::awaitable<void> {
+    const std::string reply(99, 'r');
+    while (auto line = co_await f.read()) {
+      f.write(std::string_view{reply});
+      queued_peak = std::max(queued_peak, f.queued_bytes());
+      if (++answered == pings) break;
+    }
+    co_await f.flush();
+    reader_done = true;
+  };
+  asio::co_spawn(ex, reader(), asio::detached);  // `reader` outlives its coroutine
+  std::string burst;
+  for (int i = 0; i < pings; ++i)
+    burst += "ping\n";
+  asio::co_spawn(ex, client.write(asio::buffer(burst)), asio::detached);
+
+  // Wait until the reader makes no more progress (it stops at the mark), or has
+  // answered every ping (what it did before the fix).
+  for (std::size_t last = answered + 1; answered != last && answered < pings;) {
+    last = answered;
+    co_await sleep_for(300ms);
+  }
+  MESSAGE("pings answered while the peer did not read: " << answered << ", queued peak "
+                                                         << queued_peak);
+  CHECK(answered < pings);
+  // At most one read's worth of pings answered past the mark: 1024 / 5 * 100 bytes.
+  CHECK(queued_peak <= hwm + 1024 / 5 * 100 + 2 * pushed.size());
+
+  // The peer reads: everything arrives, in order, and the reader finishes.
+  std::string got;
+  const std::size_t expected = static_cast<std::size_t>(pushes) * 1900 + pings * std::size_t{100};
+  char chunk[65536];
+  while (got.size() < expected) {
+    auto n = co_await client.read_some(asio::buffer(chunk));
+    if (n == 0) break;
+    got.append(chunk, n);
+  }
+  REQUIRE(got.size() == expected);
+  CHECK(got.substr(0, pushed.size() + 1) == pushed + "\n");
+  CHECK(got.substr(got.size() - 100) == std::string(99, 'r') + "\n");
+  while (!reader_done)
+    co_await sleep_for(5ms);
+  CHECK(answered == pings);
+}
+
 }  // namespace
 
 TEST_SUITE("framed") {
@@ -239,6 +362,15 @@ TEST_SUITE("framed") {
 
   TEST_CASE("a read buffer grown for a frame is kept up to keep_read_buffer, given back past it") {
     run(large_frames_keep_or_return_the_buffer());
+  }
+
+  TEST_CASE(
+      "replies written behind a stalled outbox writer stop the reading at the high-water mark") {
+    run(replies_behind_a_stalled_writer());
+  }
+
+  TEST_CASE("a WebSocket connection idle after an 8 MiB message holds none of its buffers") {
+    run(websocket_idle_after_a_big_message());
   }
 
   TEST_CASE("a gathered send leaves queued_bytes at zero once written") {

@@ -707,27 +707,69 @@ TEST_SUITE("metrics") {
     metrics_server_options o;
     o.max_connections = 1;
     endpoint e{o};
-    http_response first, later;
+    http_response later;
     std::string refused = "unset";
     const auto client = [&]() -> asio::awaitable<void> {
+      // Mid-request, so not idle: nothing can be closed to make room for `extra`.
+      // Accepted first, so counted first.
       auto held = co_await connect("127.0.0.1", e.port());
-      std::string buf;
-      const auto request = get_request();
-      co_await held.write(asio::buffer(request));
-      first = co_await read_response(held, buf);  // `held` is counted by now
+      const std::string request = get_request();
+      const auto split = request.size() / 2;
+      co_await held.write(asio::buffer(request.data(), split));
       auto extra = co_await connect("127.0.0.1", e.port());
       try {
         refused = co_await read_to_eof(extra);
       } catch (const std::system_error&) {
         refused.clear();  // closed with a reset: refused all the same
       }
-      co_await held.write(asio::buffer(request));
+      co_await held.write(asio::buffer(request.data() + split, request.size() - split));
+      std::string buf;
       later = co_await read_response(held, buf);
     };
     run(client(), 10s);
-    CHECK(first.status == 200);
     CHECK(refused.empty());
     CHECK(later.status == 200);
+  }
+
+  TEST_CASE("metrics: at max_connections, a newcomer closes the longest-idle kept-alive one") {
+    endpoint e;  // the defaults: 16 connections, 60 s idle timeout
+    const auto cap = e.server.options().max_connections;
+    http_response newcomer, still_kept;
+    std::string oldest = "unset";
+    const auto client = [&]() -> asio::awaitable<void> {
+      // Every slot holds a connection that made one GET and now waits between requests,
+      // oldest first; without a pool they lock the next scraper out for 60 s.
+      std::vector<connection> held;
+      std::vector<std::string> bufs(cap);
+      const auto request = get_request();
+      for (std::size_t i = 0; i < cap; ++i) {
+        held.push_back(co_await connect("127.0.0.1", e.port()));
+        co_await held.back().write(asio::buffer(request));
+        CHECK((co_await read_response(held.back(), bufs[i])).status == 200);
+      }
+      auto late = co_await connect("127.0.0.1", e.port());
+      std::string buf;
+      try {
+        co_await late.write(asio::buffer(request));
+        newcomer = co_await read_response(late, buf);
+      } catch (const std::system_error&) {
+        // reset: refused, and `newcomer` stays status 0
+      }
+      // The event: the longest-idle connection is closed, at once and cleanly.
+      try {
+        oldest = co_await read_to_eof(held.front());
+      } catch (const std::system_error&) {
+        oldest = "reset";
+      }
+      // The others are kept: the next-oldest still answers.
+      co_await held[1].write(asio::buffer(request));
+      still_kept = co_await read_response(held[1], bufs[1]);
+    };
+    run(client(), 10s);
+    CHECK(newcomer.status == 200);
+    CHECK(newcomer.body == sample_metrics);
+    CHECK(oldest.empty());
+    CHECK(still_kept.status == 200);
   }
 
   TEST_CASE("metrics: stop() ends kept-alive connections and wait() returns") {

@@ -10,6 +10,7 @@
 #include <asio/connect.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <mutex>
@@ -476,6 +477,43 @@ TEST_SUITE("tls") {
     run(stop_reading_then_drain(s.port(), trusting_client(), &probe, &stalled_at), 60s);
     CHECK(stalled_at < probe.count);
     CHECK(probe.peak <= probe.hwm + probe.frame + 1);
+  }
+
+  TEST_CASE("tls: a failed handshake says \"TLS handshake failed\" once, server and client") {
+    const auto once = [](const std::string& text) {
+      const std::string phrase = "TLS handshake failed";
+      std::size_t n = 0;
+      for (auto at = text.find(phrase); at != std::string::npos; at = text.find(phrase, at + 1))
+        ++n;
+      return n == 1;
+    };
+    std::mutex m;
+    std::vector<std::string> reasons;
+    auto options = tls_server({.client_ca_file = certificates().ca});
+    options.on_handshake_error = [&](const error_info& info) {
+      std::lock_guard lock{m};
+      reasons.push_back(describe(info.error));
+    };
+    running_server s{echo_handler, options};
+    run([&]() -> asio::awaitable<void> {
+      CHECK(co_await failure_of(s.port(), trusting_client()) != "");  // no client certificate
+      auto plain = co_await connect("127.0.0.1", s.port());
+      co_await plain.write(asio::buffer("*1\r\n$4\r\nPING\r\n", 14));
+      co_await read_to_eof(plain);
+      // The client's side: an unknown CA.
+      auto untrusting = tls::make_client_context(tls::client_settings{});
+      auto e = co_await failure_of(s.port(), untrusting);
+      CHECK_MESSAGE(once(e), e);
+      CHECK_MESSAGE(contains(e, "certificate verify failed"), e);
+    }());
+    s.stop_and_wait();
+    std::lock_guard lock{m};
+    REQUIRE(reasons.size() == 3);
+    for (const auto& r : reasons)
+      CHECK_MESSAGE(once(r), r);
+    CHECK(std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
+      return contains(r, "peer did not return a certificate");
+    }));
   }
 
 #if defined(ECHO_SERVER_PATH) && defined(STRESS_CLIENT_PATH)

@@ -300,6 +300,40 @@ TEST_SUITE("websocket codec") {
     CHECK(r == outcome{want, {}});
   }
 
+  // One big message must not pin its buffers: release_memory() (called by framed<>
+  // before it waits for input) gives back what grew past keep_buffer, unfragmented
+  // (the unmasking buffer) or fragmented (the reassembly buffer), and keeps a
+  // reassembly in progress.
+  TEST_CASE("websocket: release_memory gives back buffers a big message grew") {
+    codec c{codec_options{.max_message = 4 << 20}};
+    const std::string big(1 << 20, 'b');
+    auto whole = make_frame(0x82, big);
+    auto r = c.decode(whole);
+    REQUIRE(r.status == decode_status::ready);
+    CHECK(r.frame.payload == big);
+    CHECK(c.buffer_capacity() >= big.size());
+    c.release_memory();
+    CHECK(c.buffer_capacity() < 64);  // empty strings: their small inline buffers only
+
+    const std::string part(300 * 1024, 'f');
+    auto first = make_frame(0x02, part);
+    REQUIRE(c.decode(first).status == decode_status::ready);
+    c.release_memory();  // between fragments: the message so far is kept
+    CHECK(c.buffer_capacity() >= part.size());
+    auto last = make_frame(0x80, part);
+    r = c.decode(last);
+    REQUIRE(r.status == decode_status::ready);
+    CHECK(r.frame.payload.size() == 2 * part.size());
+    c.release_memory();
+    CHECK(c.buffer_capacity() < 64);
+
+    // Small messages keep their buffer: no allocation per message.
+    auto small = make_frame(0x81, std::string(1000, 's'));
+    REQUIRE(c.decode(small).status == decode_status::ready);
+    c.release_memory();
+    CHECK(c.buffer_capacity() >= 1000);
+  }
+
   TEST_CASE("websocket: close frames") {
     auto r = run_server(make_frame(0x88, close_payload(1001, "going")));
     CHECK(r == outcome{{{opcode::close, "going", 1001}}, {}});

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,9 +32,16 @@ class session_state {
   // A line session (TCP: the first line picks JSON or text) or a web session (frames
   // of WebSocket messages: JSON).
   session_state(room* r, line_frames* f, std::uint64_t id)
-      : room_(r), frames_(f), self_{id, mode::json, f->get_outbox(), {}} {}
+      : room_(r),
+        frames_(f),
+        self_{id, mode::json, f->get_outbox(), {}},
+        peer_(f->stream().remote_endpoint().address()) {}
   session_state(room* r, web_frames* f, std::uint64_t id)
-      : room_(r), frames_(f), self_{id, mode::web, f->get_outbox(), {}}, mode_known_(true) {}
+      : room_(r),
+        frames_(f),
+        self_{id, mode::web, f->get_outbox(), {}},
+        peer_(f->stream().remote_endpoint().address()),
+        mode_known_(true) {}
 
   bool joined() const noexcept { return !name_.empty(); }
   const std::string& name() const noexcept { return name_; }
@@ -156,6 +164,11 @@ class session_state {
 
   asio::awaitable<void> join(std::string name) {
     if (joined()) co_return fail("already_joined", "already joined as " + name_);
+    if (const auto wait = admit_join(); wait > wait.zero()) {
+      const auto s = std::chrono::ceil<std::chrono::seconds>(wait).count();
+      co_return fail("rate_limited",
+                     "too many joins from here; try again in " + std::to_string(s) + " s");
+    }
     const auto error = co_await room_->join(&self_, frames_, name);
     if (error == room_error::invalid_name)
       co_return fail(code(error), "names are 1 to 32 letters, digits, '_' or '-'");
@@ -193,6 +206,14 @@ class session_state {
   }
 
  private:
+  // Every attempt counts, refused ones too (each asks the registry, and with --redis
+  // Redis): first against this connection's bucket, then against its address's.
+  std::chrono::steady_clock::duration admit_join() {
+    const auto now = std::chrono::steady_clock::now();
+    if (const auto wait = joins_.take(now); wait > wait.zero()) return wait;
+    return room_->admit_join(peer_);
+  }
+
   static std::optional<std::string> string_field(const json& msg, const char* key) {
     auto it = msg.find(key);
     if (it == msg.end() || !it->is_string()) return std::nullopt;
@@ -211,6 +232,9 @@ class session_state {
   room* room_;
   frames_ref frames_;
   room::member self_;
+  asio::ip::address peer_;  // the client's (behind a proxy: from its PROXY header)
+  token_bucket joins_{room_->settings().joins.per_connection,  // 0: never empty
+                      room_->settings().joins.period};
   std::string name_;
   bool mode_known_ = false;
   bool done_ = false;

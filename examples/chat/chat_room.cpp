@@ -399,15 +399,20 @@ void room::leave(member& m, const std::string& name) {
     }
   }
   m.place.leave();
-  auto event = events::left(name);
-  // Shared: everyone here gets it back from the channel, in the stream's order (so a
-  // member joining meanwhile learns of it exactly when its welcome still listed it).
-  if (cluster_ != nullptr && cluster_->whole() && was_here)
-    cluster_->leave(name, std::move(event.json));
-  else
-    broadcast(event, nullptr);
-  examples::log_event(examples::level::info, "leave", {{"conn", m.id}, {"name", name}},
-                      "leave: ", name, " (connection ", m.id, ")");
+  // Not registered here: evicted, its name won by a member of another instance, who is
+  // still in. A "left" for the name would tell everyone the winner left.
+  if (was_here) {
+    auto event = events::left(name);
+    // Shared: everyone here gets it back from the channel, in the stream's order (so a
+    // member joining meanwhile learns of it exactly when its welcome still listed it).
+    if (cluster_ != nullptr && cluster_->whole())
+      cluster_->leave(name, std::move(event.json));
+    else
+      broadcast(event, nullptr);
+  }
+  examples::log_event(examples::level::info, "leave",
+                      {{"conn", m.id}, {"name", name}, {"evicted", !was_here}}, "leave: ", name,
+                      " (connection ", m.id, was_here ? ")" : ", evicted: not announced)");
 }
 
 asio::awaitable<std::vector<std::string>> room::everyone() const {

@@ -17,6 +17,8 @@
 // errc::outbox_full as the reason); nobody else waits.
 #pragma once
 
+#include "join_limits.hpp"
+
 #include <coronet/broadcast_group.hpp>
 #include <coronet/connection.hpp>
 #include <coronet/framed.hpp>
@@ -26,6 +28,7 @@
 #include <coronet/websocket/codec.hpp>
 
 #include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
 
 #include <array>
 #include <atomic>
@@ -47,6 +50,7 @@ struct options {
   std::size_t max_line = 8 * 1024;      // longer lines: too_large, then disconnect
   std::size_t max_text = 2000;          // longer say/whisper texts: too_large
   std::size_t max_queued = 256 * 1024;  // per-receiver outbox high-water mark
+  join_limits joins{};                  // join attempts per connection and per address
 };
 
 // json: JSON lines over TCP; text: plain lines (nc); web: JSON over WebSocket, one
@@ -127,7 +131,7 @@ class cluster;
 
 class room {
  public:
-  explicit room(options o = {}) : options_(o) {}
+  explicit room(options o = {}) : options_(o), joins_by_address_(o.joins) {}
 
   const options& settings() const noexcept { return options_; }
 
@@ -170,7 +174,15 @@ class room {
   asio::awaitable<room_error> whisper(const member* from, std::string from_name, std::string to,
                                       std::string text);
   void say(const std::string& from, std::string_view text);
+  // Announces the member's departure, unless it had lost its name to another instance
+  // (evict()): the name is the winner's now, and "left" would drop the winner from
+  // every member list, whose names compare case-insensitively.
   void leave(member& m, const std::string& name);
+  // Counts a join attempt from `peer` (options::joins): zero when it may go ahead,
+  // else how long until one may. Any thread.
+  std::chrono::steady_clock::duration admit_join(const asio::ip::address& peer) {
+    return joins_by_address_.take(peer, std::chrono::steady_clock::now());
+  }
   // This instance's members.
   std::vector<std::string> users() const;
   // Every member of the room, on every instance (this instance's while split).
@@ -226,6 +238,7 @@ class room {
   group text_;
   web_group web_;
   std::atomic<std::size_t> slow_{0};  // whisper targets dropped as too slow
+  address_limiter joins_by_address_;
   cluster* cluster_ = nullptr;
 };
 
@@ -236,21 +249,41 @@ asio::awaitable<void> session(coronet::connection conn, room* r);
 // chat_server --web: what the web address serves besides the room.
 struct web_options {
   std::string_view page;  // GET / (the chat page, HTML); must outlive the server
-  // Security: a WebSocket to /chat is refused (403) when its Origin names another host
-  // than its Host (a page on another site opening a socket in a visitor's browser).
-  // Requests without Origin (non-browser clients) are let in.
-  bool check_origin = true;
+  // Security (DNS rebinding): the Host values this address answers to
+  // ("127.0.0.1:8080", "localhost:8080", "chat.example.com"). Anything else, or no Host,
+  // gets 421, the page and /chat alike: a page from a name that merely resolves here
+  // (attacker.example rebound to 127.0.0.1) names itself in both Host and Origin, so
+  // neither can vouch for the other. Empty: every request is refused.
+  std::vector<std::string> hosts;
+  // Security: the origins whose pages may open /chat ("http://127.0.0.1:8080"); an
+  // upgrade with another Origin gets 403 (a page on another site opening a socket in a
+  // visitor's browser). Upgrades without Origin (non-browser clients) are let in.
+  std::vector<std::string> origins;
   // Security: the request head's limits and time (8 KiB, 10 s by default).
   coronet::http::request_options request{};
   // Keepalive: a ping after this much silence drops vanished browsers.
   std::chrono::milliseconds ping_interval{std::chrono::seconds(30)};
 };
 
+// An origin as --web-origin takes it: http or https, a host, maybe a port, nothing
+// after (a lone "/" is dropped). Returned as a browser sends it in Origin, in lower case
+// and without a default port ("HTTPS://Chat.example.com:443/" ->
+// "https://chat.example.com"); nullopt when `text` is not one.
+std::optional<std::string> web_origin(std::string_view text);
+
+// Fills o.hosts and o.origins: `listening` and the localhost names (localhost,
+// 127.0.0.1, [::1]) with its port, over https if `tls`, and each of `extra` (--web-origin)
+// with its host. Throws std::invalid_argument for an entry of `extra` that is not an
+// origin.
+void allow_web_names(web_options& o, const asio::ip::tcp::endpoint& listening, bool tls,
+                     const std::vector<std::string>& extra);
+
 // The chat page (examples/chat/web/index.html, embedded at build time).
 std::string_view web_page() noexcept;
 
 // Serves one connection on the web address: GET / is the page, /chat the JSON protocol
-// over WebSocket (one event or command per text message), anything else 404 or 405.
+// over WebSocket (one event or command per text message), anything else 404 or 405; a
+// Host not in options->hosts 421, an upgrade's Origin not in options->origins 403.
 asio::awaitable<void> web_session(coronet::connection conn, room* r, const web_options* options);
 
 }  // namespace chat

@@ -3,21 +3,27 @@
 //   chat_server                          # 127.0.0.1:7777
 //   chat_client --name alice             # JSON client, or:  nc 127.0.0.1 7777
 //   chat_server --port 7001 --redis 127.0.0.1:6379   # one room across instances
+//   CORONET_REDIS_PASSWORD=... chat_server --redis redis://alice@10.0.0.5:6379
 //   chat_server --web 127.0.0.1:8080     # and in a browser: http://127.0.0.1:8080/
+//   chat_server --web 127.0.0.1:8080 --web-origin https://chat.example.com   # behind a proxy
 #include "../common/command_line.hpp"
 #include "../common/log.hpp"
 #include "../common/server_flags.hpp"
 #include "chat_room.hpp"
 #include "cluster.hpp"
 
+#include <coronet/redis/client_options.hpp>
 #include <coronet/server.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -57,6 +63,31 @@ class server_thread {
   std::thread thread_;  // last: started once the members above exist
 };
 
+// --redis: HOST:PORT or redis://[user[:password]@]host[:port]. The password, when the
+// URL has none, comes from CORONET_REDIS_PASSWORD: unlike the command line, the
+// environment is not shown by `ps` to other users.
+coronet::redis::url redis_address(const std::string& text) {
+  coronet::redis::url where;
+  if (text.find("://") != std::string::npos) {
+    try {
+      where = coronet::redis::parse_url(text);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(std::string{"--redis: "} + e.what());
+    }
+  } else {
+    const auto hp = examples::parse_host_port(text, "--redis");
+    where.host = hp.host;
+    where.port = hp.port;
+  }
+  if (const char* password = std::getenv("CORONET_REDIS_PASSWORD");
+      password != nullptr && where.password.empty())
+    where.password = password;
+  if (!where.username.empty() && where.password.empty())
+    throw std::runtime_error("--redis: the user " + where.username +
+                             " needs a password: set CORONET_REDIS_PASSWORD");
+  return where;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,27 +106,55 @@ int main(int argc, char** argv) {
   app.add_option("--max-queue", max_queue, "bytes queued for one receiver before it is dropped")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  // Security: joins are announced to everyone (with --redis, through Redis to every
+  // instance), so one client joining and leaving in a loop would keep the whole room busy.
+  chat::join_limits joins;
+  app.add_option("--max-joins-per-connection", joins.per_connection,
+                 "join attempts one connection may make per minute (0: no limit)")
+      ->type_name("N");
+  app.add_option("--max-joins-per-address", joins.per_address,
+                 "join attempts per minute from one client address, IPv6 per /64; behind a "
+                 "proxy use --proxy-protocol so it is the client's (0: no limit)")
+      ->type_name("N");
+  app.add_flag("--limit-loopback-joins", joins.limit_loopback,
+               "count joins from loopback addresses per address too (by default they are "
+               "exempt: local tests, benchmarks)");
   std::string redis;
   std::string node;
   app.add_option("--redis", redis,
-                 "share the room with every chat_server using this Redis "
-                 "(docs/scale-out.md)")
-      ->type_name("HOST:PORT");
+                 "share the room with every chat_server using this Redis: HOST:PORT or "
+                 "redis://[USER[:PASSWORD]@]HOST[:PORT]; the password better in the "
+                 "environment, CORONET_REDIS_PASSWORD (docs/scale-out.md)")
+      ->type_name("ADDRESS");
   app.add_option("--node", node,
                  "this server's name in the cluster, unique among them (default: the "
                  "address it listens on)")
       ->type_name("NAME");
   std::string web;
-  app.add_option("--web", web,
-                 "also serve the chat in a browser on this address: the page at /, the "
-                 "JSON protocol over WebSocket at /chat (port 0: any free port)")
-      ->type_name("HOST:PORT");
+  auto* web_option =
+      app.add_option("--web", web,
+                     "also serve the chat in a browser on this address: the page at /, the "
+                     "JSON protocol over WebSocket at /chat (port 0: any free port)")
+          ->type_name("HOST:PORT");
+  std::vector<std::string> web_origins;
+  app.add_option("--web-origin", web_origins,
+                 "the page may also be reached at this origin, e.g. behind a proxy "
+                 "(repeatable); --web already allows its own address and localhost")
+      ->type_name("ORIGIN")
+      ->allow_extra_args(false)
+      ->needs(web_option)
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return chat::web_origin(text) ? std::string{}
+                                          : "expected http(s)://HOST[:PORT], got '" + text + "'";
+          },
+          "ORIGIN"));
   examples::server_flags serving;  // --tls-*, --proxy-protocol, --trusted-proxy
   serving.add(app);
   examples::parse(app, argc, argv);
 
   try {
-    chat::room room{{.max_queued = max_queue}};
+    chat::room room{{.max_queued = max_queue, .joins = joins}};
     coronet::server_options options{.host = host, .port = port, .threads = threads};
     serving.apply(options);
     coronet::server server{options};
@@ -104,17 +163,23 @@ int main(int argc, char** argv) {
     const auto ep = server.local_endpoint();
     std::unique_ptr<chat::cluster> cluster;
     if (!redis.empty()) {
-      const auto where = examples::parse_host_port(redis, "--redis");
+      const auto where = redis_address(redis);
       chat::cluster_options c;
       c.host = where.host;
       c.port = where.port;
+      c.username = where.username;
+      c.password = where.password;
       c.node = node.empty() ? ep.address().to_string() + ":" + std::to_string(ep.port()) : node;
       cluster = std::make_unique<chat::cluster>(c, &room);
       cluster->start();  // throws when Redis cannot be reached: a clear message, exit 1
       room.attach(cluster.get());
+      // Not the flag's text: it may hold a password.
+      const auto shown =
+          (where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host) + ":" +
+          std::to_string(where.port);
       examples::log_event(
-          examples::level::info, "cluster", {{"redis", redis}, {"node", cluster->node()}},
-          "chat_server joined the room at Redis ", redis, " as node ", cluster->node());
+          examples::level::info, "cluster", {{"redis", shown}, {"node", cluster->node()}},
+          "chat_server joined the room at Redis ", shown, " as node ", cluster->node());
     }
     examples::log_event(
         examples::level::info, "listening",
@@ -139,6 +204,9 @@ int main(int argc, char** argv) {
       // same time, the browsers getting their close frame 1001 while the nc members get
       // their goodbye.
       web_server->listen();
+      // Security (DNS rebinding): only these names get the page and the socket.
+      chat::allow_web_names(web_settings, web_server->local_endpoint(), serving.tls.enabled(),
+                            web_origins);
       web_thread = std::make_unique<server_thread>(
           *web_server,
           [&room, &web_settings](coronet::connection c) {

@@ -2,6 +2,7 @@
 
 #include "../common/log.hpp"
 #include "chat_room.hpp"
+#include "cluster_messages.hpp"
 #include "cluster_scripts.hpp"
 
 #include <coronet/errc.hpp>
@@ -24,23 +25,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using coronet::resp::value;
+using messages::lower;
+using messages::name_of;
 
 [[noreturn]] void throw_split() {
   throw std::system_error(make_error_code(coronet::errc::connection_closed),
                           "the chat cluster's Redis is out of reach");
-}
-
-std::string lower(std::string_view name) {
-  std::string k{name};
-  for (auto& c : k)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return k;
-}
-
-// "NODE\nName" -> Name.
-std::string name_of(const std::string& registered) {
-  const auto nl = registered.find('\n');
-  return nl == std::string::npos ? registered : registered.substr(nl + 1);
 }
 
 std::vector<std::string> sorted_names(const value& reply) {
@@ -128,6 +118,8 @@ asio::awaitable<void> cluster::connect_link() {
   o.connect_timeout = options_.command_timeout;
   o.command_timeout = options_.command_timeout;
   o.client_name = "coronet-chat-" + options_.node;
+  o.username = options_.username;
+  o.password = options_.password;
   auto commands = co_await coronet::redis::client::connect(options_.host, options_.port, o);
   auto events = co_await coronet::redis::subscriber::connect(options_.host, options_.port, o);
   auto channels =
@@ -177,6 +169,7 @@ asio::awaitable<void> cluster::run() {
       failure = e.what();
     }
     if (stopping_) break;
+    replay(mirror_.abandon());  // what arrived before the link broke
     set_whole(false);
     link_->close();
     for (auto& [seq, op] : pending_)  // their events will not come back: a split
@@ -219,6 +212,7 @@ asio::awaitable<void> cluster::register_members() {
   // whether Redis still knows this one.
   auto beat = heartbeat_command();
   checked(co_await commands()->command(std::move(beat)));
+  co_await sync_mirror();  // before any join of this link's: their welcomes need it
   // Members who join from now on register themselves (the link is up and whole_ is set
   // by the caller right after); the snapshot below covers everyone before them. The
   // join script accepts a name that is already its member's, so overlap is harmless.
@@ -294,41 +288,52 @@ asio::awaitable<void> cluster::receive_loop() {
   }
 }
 
-// Payloads: "ORIGIN\nJSON" on the events channel, optionally followed by "\n#SEQ" (a
-// membership change this instance made, which its own members get from the channel too,
-// in the stream's order) and, for a join, "\nName" lines (everyone, for the welcome);
-// "ORIGIN\nKEY\nJSON" on this instance's whisper channel.
+// Payloads: cluster_messages.hpp. Membership events update the mirror whatever their
+// origin (it mirrors the registry); this instance's own membership changes reach its
+// members from the channel, in the stream's order, and a joiner's welcome is cut there.
 void cluster::deliver(const std::string& channel, const std::string& payload) {
-  const auto nl = payload.find('\n');
-  if (nl == std::string::npos) return;
+  if (mirror_.holding()) return mirror_.hold({channel, payload});
   if (channel != options_.prefix + "events") {
-    const auto nl2 = payload.find('\n', nl + 1);
-    if (nl2 == std::string::npos) return;
-    room_->deliver_whisper(payload.substr(nl + 1, nl2 - nl - 1), payload.substr(nl2 + 1));
+    const auto d = messages::parse_direct(payload);
+    if (!d) return;
+    if (d->key.empty()) return mirror_.marker(d->marker);
+    room_->deliver_whisper(std::string{d->key}, std::string{d->json});
     return;
   }
-  const auto json_end = std::min(payload.find('\n', nl + 1), payload.size());
-  auto json = payload.substr(nl + 1, json_end - nl - 1);
-  if (std::string_view{payload}.substr(0, nl) != options_.node) {
-    room_->deliver(json);
-    return;
-  }
+  const auto e = messages::parse_event(payload);
+  if (!e) return;
+  mirror_.apply(e->json);
+  const std::string json{e->json};
+  if (e->origin != options_.node) return room_->deliver(json);
   // Our own: says went to our members directly; a tagged membership change did not.
-  if (json_end == payload.size() || payload[json_end + 1] != '#') return;
-  const auto seq_end = std::min(payload.find('\n', json_end + 1), payload.size());
-  std::uint64_t seq = 0;
-  for (auto i = json_end + 2; i < seq_end; ++i)
-    seq = seq * 10 + static_cast<std::uint64_t>(payload[i] - '0');
-  std::vector<std::string> names;
-  for (auto at = seq_end; at < payload.size();) {
-    const auto next = std::min(payload.find('\n', at + 1), payload.size());
-    names.push_back(payload.substr(at + 1, next - at - 1));
-    at = next;
-  }
-  const bool joining = !names.empty();
-  if (joining && !pending_.contains(seq)) return;  // its session gave up and joined alone
+  if (!e->tagged) return;
+  const bool joining = json.starts_with(R"({"type":"joined")");
+  if (joining && !pending_.contains(e->seq)) return;  // its session gave up, joined alone
   room_->deliver(json);  // before the joiner is in: it does not get its own "joined"
-  echoed(seq, std::move(names));
+  echoed(e->seq, joining ? mirror_.names() : std::vector<std::string>{});
+}
+
+// A snapshot of the registry for the mirror, cut at the same point of the event stream
+// as the marker the script publishes to our own channel (member_mirror.hpp).
+asio::awaitable<void> cluster::sync_mirror() {
+  replay(mirror_.abandon());
+  const auto token = mirror_.begin_sync();
+  auto cmd = std::vector<std::string>{"EVAL",
+                                      scripts::snapshot,
+                                      "1",
+                                      options_.prefix + "names",
+                                      options_.prefix + "to:" + options_.node,
+                                      messages::marker(options_.node, token)};
+  const auto reply = co_await commands()->command(std::move(cmd));
+  std::vector<std::string> names;
+  for (const auto& e : checked(reply).elements)
+    names.push_back(name_of(e.text));
+  replay(mirror_.snapshot(token, std::move(names)));
+}
+
+void cluster::replay(std::vector<member_mirror::message> held) {
+  for (const auto& m : held)
+    deliver(m.channel, m.payload);
 }
 
 asio::awaitable<void> cluster::goodbye() {
@@ -388,21 +393,8 @@ asio::awaitable<bool> cluster::join_here(std::string name, std::string event,
                                       lower(name),
                                       name,
                                       p + "events",
-                                      options_.node + "\n" + event + "\n#" + std::to_string(seq)};
-  bool taken = false;
-  try {
-    const auto reply = co_await commands()->command(std::move(cmd));
-    taken = checked(reply).is_null();
-  } catch (...) {
-    pending_.erase(seq);
-    throw;
-  }
-  if (taken) {
-    pending_.erase(seq);
-    co_return false;
-  }
-  co_await await_echo(seq);
-  co_return true;
+                                      messages::tagged(options_.node, event, seq)};
+  co_return co_await change(seq, std::move(cmd));
 }
 
 asio::awaitable<bool> cluster::rename(std::string from, std::string to, std::string event) {
@@ -424,21 +416,26 @@ asio::awaitable<bool> cluster::rename_here(std::string from, std::string to, std
                                       lower(to),
                                       to,
                                       p + "events",
-                                      options_.node + "\n" + event + "\n#" + std::to_string(seq)};
+                                      messages::tagged(options_.node, event, seq)};
+  co_return co_await change(seq, std::move(cmd));
+}
+
+// Runs a membership script whose event is tagged `seq`; when it made the change (1: nil
+// or 0 mean the name is taken), waits for the event to come back on the channel.
+asio::awaitable<bool> cluster::change(std::uint64_t seq, std::vector<std::string> command) {
   bool done = false;
   try {
-    const auto reply = co_await commands()->command(std::move(cmd));
+    const auto reply = co_await commands()->command(std::move(command));
     done = checked(reply).integer == 1;
   } catch (...) {
     pending_.erase(seq);
     throw;
   }
-  if (!done) {
+  if (done)
+    co_await await_echo(seq);  // erases it
+  else
     pending_.erase(seq);
-    co_return false;
-  }
-  co_await await_echo(seq);
-  co_return true;
+  co_return done;
 }
 
 asio::awaitable<void> cluster::await_echo(std::uint64_t seq) {
@@ -469,6 +466,7 @@ asio::awaitable<std::vector<std::string>> cluster::users() {
 
 asio::awaitable<std::vector<std::string>> cluster::users_here() {
   if (!whole() || !link_->connected()) throw_split();
+  if (mirror_.current()) co_return mirror_.names();  // what our members were told
   auto cmd = std::vector<std::string>{"HVALS", options_.prefix + "names"};
   const auto reply = co_await commands()->command(std::move(cmd));
   co_return sorted_names(checked(reply));
@@ -491,7 +489,7 @@ asio::awaitable<std::optional<located>> cluster::locate_here(std::string name) {
 void cluster::leave(std::string name, std::string event) {
   const auto& p = options_.prefix;
   fire({"EVAL", scripts::leave, "2", p + "names", p + "node:" + options_.node, options_.node,
-        lower(name), p + "events", options_.node + "\n" + event + "\n#0"});
+        lower(name), p + "events", messages::tagged(options_.node, event, 0)});
 }
 
 void cluster::say(std::string event) {

@@ -6,11 +6,14 @@
 //     name to "NODE\nName"; `node:NODE`, a hash of the members on one instance; `nodes`,
 //     a sorted set of instances scored by the time their presence expires.
 //   * Channels: `events` carries every room event (joined, left, renamed, message) as
-//     "ORIGIN\n{json}"; `to:NODE` carries whispers for members on NODE.
+//     "ORIGIN\n{json}"; `to:NODE` carries whispers for members on NODE (and NODE's
+//     own sync markers); the formats are in cluster_messages.hpp.
 //   * Every change of the name registry is one Lua script, so Redis runs it atomically
 //     and publishes its event in the same step: names are unique across the cluster,
 //     and one sender's events (join, says, rename, leave) go out on one connection in
 //     the order the sender made them.
+//   * Each instance mirrors the registry's names from those events (member_mirror.hpp):
+//     a joiner's welcome and `who` come from there, so a join costs Redis O(1).
 //
 // Delivery: an instance delivers its own members' events to its own members directly
 // (as without Redis) and publishes them; every instance delivers what it receives from
@@ -31,6 +34,8 @@
 // their worker threads; each awaitable operation runs on the cluster's thread and
 // resumes on the caller's, and the fire-and-forget ones are queued there in call order.
 #pragma once
+
+#include "member_mirror.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -59,7 +64,9 @@ class sender;
 struct cluster_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
-  std::string node;  // this instance's name in the cluster, unique; empty: host:port
+  std::string username;  // Redis ACL user; empty: the default user
+  std::string password;  // AUTH at every (re)connection when not empty
+  std::string node;      // this instance's name in the cluster, unique; empty: host:port
   std::chrono::milliseconds heartbeat{2000};
   std::chrono::milliseconds presence_ttl{10000};  // reaped after this long without a heartbeat
   std::chrono::milliseconds command_timeout{2000};
@@ -98,15 +105,16 @@ class cluster {
 
   // Registers `name` and publishes `event` (the joined event's JSON). When the event
   // comes back on the channel, this instance's members get it and `welcome` is called
-  // (on the cluster's thread) with every member's name: the joiner joins delivery there,
-  // so it gets exactly the events after the list it is welcomed with. Returns false when
-  // the name is taken (then `welcome` is not called).
+  // (on the cluster's thread) with every member's name, from the mirror at that point of
+  // the stream: the joiner joins delivery there, so it gets exactly the events after the
+  // list it is welcomed with. Returns false when the name is taken (then `welcome` is
+  // not called).
   asio::awaitable<bool> join(std::string name, std::string event,
                              std::function<void(std::vector<std::string>)> welcome);
   // Moves a member's registration from `from` to `to` and publishes `event`; returns once
   // this instance's members got it (from the channel, in the stream's order). False: taken.
   asio::awaitable<bool> rename(std::string from, std::string to, std::string event);
-  // Every member's name, sorted case-insensitively.
+  // Every member's name, sorted case-insensitively (from the mirror once it is synced).
   asio::awaitable<std::vector<std::string>> users();
   // Where `name` is registered, if anywhere.
   asio::awaitable<std::optional<located>> locate(std::string name);
@@ -129,9 +137,12 @@ class cluster {
   std::vector<std::string> heartbeat_command() const;
   asio::awaitable<void> receive_loop();
   asio::awaitable<void> register_members();
+  asio::awaitable<void> sync_mirror();
+  void replay(std::vector<member_mirror::message> held);
   asio::awaitable<void> goodbye();
   asio::awaitable<bool> join_here(std::string name, std::string event,
                                   std::function<void(std::vector<std::string>)> welcome);
+  asio::awaitable<bool> change(std::uint64_t seq, std::vector<std::string> command);
   // Waits (up to the command timeout) for the operation `seq`'s event to come back.
   asio::awaitable<void> await_echo(std::uint64_t seq);
   void echoed(std::uint64_t seq, std::vector<std::string> names);
@@ -158,6 +169,7 @@ class cluster {
     bool echoed = false;
   };
   std::map<std::uint64_t, pending> pending_;  // io_'s thread only
+  member_mirror mirror_;                      // io_'s thread only
   std::uint64_t next_seq_ = 1;                // io_'s thread only
   bool split_announced_ = false;              // io_'s thread only
   bool stopping_ = false;                     // io_'s thread only

@@ -11,27 +11,27 @@
 namespace chat::scripts {
 
 // KEYS: names, node hash. ARGV: node, key, name, channel, event ("NODE\nJSON\n#SEQ").
-// Nil when the name is taken by someone else. Else registers it and publishes the event
-// followed by every member's name (sorted by key, one per line): the joiner's instance
-// welcomes it with that list when the event comes back on the channel, so the list and
-// the events the joiner gets after it are cut at the same point of the stream.
+// Nil when the name is taken by someone else. Else registers it and publishes the event.
+// O(1) in time and on the wire, whatever the room's size: the joiner's instance
+// welcomes it, when the event comes back on the channel, with its own mirror of the
+// member list (member_mirror.hpp), cut at that point of the stream.
 inline constexpr const char* join = R"lua(
 local mine = ARGV[1] .. '\n' .. ARGV[3]
 local cur = redis.call('HGET', KEYS[1], ARGV[2])
 if cur and cur ~= mine then return false end
 redis.call('HSET', KEYS[1], ARGV[2], mine)
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-local all = redis.call('HGETALL', KEYS[1])
-local order = {}
-for i = 1, #all, 2 do order[#order + 1] = i end
-table.sort(order, function(a, b) return all[a] < all[b] end)
-local names = {}
-for _, i in ipairs(order) do
-  local v = all[i + 1]
-  names[#names + 1] = string.sub(v, (string.find(v, '\n', 1, true) or 0) + 1)
-end
-redis.call('PUBLISH', ARGV[4], ARGV[5] .. '\n' .. table.concat(names, '\n'))
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
+)lua";
+
+// KEYS: names. ARGV: this node's own channel, its sync marker ("NODE\n\n#TOKEN").
+// The registry (its values, "NODE\nName") and, in the same step, the marker that cuts
+// the event stream at the same point (member_mirror.hpp). O(n), once per connection of
+// an instance to Redis; never per join.
+inline constexpr const char* snapshot = R"lua(
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return redis.call('HVALS', KEYS[1])
 )lua";
 
 // KEYS: names, node hash. ARGV: node, old key, new key, new name, channel, event.

@@ -1,5 +1,5 @@
 # The example programs' and coronet-loadgen's command lines: CLI11 (Debian libcli11-dev,
-# header-only) and the project's version for --version, as one interface target. Included
+# header-only), as one interface target (--version prints coronet::version()). Included
 # from every directory that builds such a program, since tests/ and bench/ may add
 # them without examples/CMakeLists.txt.
 if(NOT TARGET coronet_example_cli)
@@ -7,7 +7,6 @@ if(NOT TARGET coronet_example_cli)
   add_library(coronet_example_cli INTERFACE)
   target_link_libraries(coronet_example_cli INTERFACE CLI11::CLI11)
   target_include_directories(coronet_example_cli INTERFACE ${CMAKE_CURRENT_LIST_DIR})
-  target_compile_definitions(coronet_example_cli INTERFACE CORONET_VERSION="${PROJECT_VERSION}")
   # Every server takes --tls-cert/--tls-key, every client --tls (examples/common/tls.hpp).
   target_link_libraries(coronet_example_cli INTERFACE coronet::tls)
 endif()

@@ -12,6 +12,8 @@
 
 #include "log.hpp"
 
+#include <coronet/version.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
@@ -21,10 +23,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#ifndef CORONET_VERSION
-#error "link the target coronet_example_cli (examples/common/command_line.cmake)"
-#endif
 
 namespace examples {
 
@@ -41,7 +39,8 @@ inline void standard_options(CLI::App& app) {
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->default_str("text");
-  app.set_version_flag("--version", app.get_name() + " (coronet " CORONET_VERSION ")");
+  app.set_version_flag("--version",
+                       app.get_name() + " (coronet " + std::string{coronet::version()} + ")");
   app.option_defaults()->always_capture_default();
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
     return a->get_name() + ": " + CLI::FailureMessage::simple(a, e);

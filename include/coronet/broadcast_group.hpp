@@ -1,33 +1,36 @@
-// coronet::broadcast_group: one message to many connections, across worker threads,
-// with a policy for members too slow to keep up.
-//
-//   coronet::broadcast_group<coronet::line_codec> room;       // shared by every handler
-//
-//   asio::awaitable<void> session(coronet::connection conn, decltype(room)* r) {
-//     coronet::framed lines{std::move(conn), coronet::line_codec{}};
-//     auto me = r->join(lines);                   // leaves when `me` is destroyed
-//     while (auto line = co_await lines.read())
-//       r->publish(std::string{*line});           // to everyone, this member included
-//   }
-//
-// Design (muduo's, and the chat example's before it): every worker thread has a slot
-// listing the members whose connections live on that thread. publish() delivers inline
-// to its own thread's members and posts once to every other thread that has members,
-// so a message costs one post per thread, not one per member, no lock is held while
-// delivering, and messages from one publisher reach every member in the order
-// published (posts to one thread run in order). Joining and leaving touch only the
-// member's own slot, on its own thread; a slot is created (under a mutex) the first time
-// a thread joins.
-//
-// Slow members: each delivery is the member's outbox try_send(). When the outbox is
-// over its high-water mark the policy decides: overflow::drop() skips the message for
-// that member, overflow::close() (the default) closes the member with
-// errc::outbox_full, which its handler's read() then throws; overflow::wait(d) queues
-// the message for that member and waits up to `d` for room, then closes it the same
-// way. Nobody else ever waits.
-//
-// Frames are held by the group until every thread has delivered them, so publish()
-// takes an owning frame (std::string, not std::string_view).
+/// @file
+/// @verbatim
+/// coronet::broadcast_group: one message to many connections, across worker threads,
+/// with a policy for members too slow to keep up.
+///
+///   coronet::broadcast_group<coronet::line_codec> room;       // shared by every handler
+///
+///   asio::awaitable<void> session(coronet::connection conn, decltype(room)* r) {
+///     coronet::framed lines{std::move(conn), coronet::line_codec{}};
+///     auto me = r->join(lines);                   // leaves when `me` is destroyed
+///     while (auto line = co_await lines.read())
+///       r->publish(std::string{*line});           // to everyone, this member included
+///   }
+///
+/// Design (muduo's, and the chat example's before it): every worker thread has a slot
+/// listing the members whose connections live on that thread. publish() delivers inline
+/// to its own thread's members and posts once to every other thread that has members,
+/// so a message costs one post per thread, not one per member, no lock is held while
+/// delivering, and messages from one publisher reach every member in the order
+/// published (posts to one thread run in order). Joining and leaving touch only the
+/// member's own slot, on its own thread; a slot is created (under a mutex) the first time
+/// a thread joins.
+///
+/// Slow members: each delivery is the member's outbox try_send(). When the outbox is
+/// over its high-water mark the policy decides: overflow::drop() skips the message for
+/// that member, overflow::close() (the default) closes the member with
+/// errc::outbox_full, which its handler's read() then throws; overflow::wait(d) queues
+/// the message for that member and waits up to `d` for room, then closes it the same
+/// way. Nobody else ever waits.
+///
+/// Frames are held by the group until every thread has delivered them, so publish()
+/// takes an owning frame (std::string, not std::string_view).
+/// @endverbatim
 #pragma once
 
 #include "coronet/connection.hpp"
@@ -59,51 +62,61 @@
 
 namespace coronet {
 
-// What publish() does for a member whose outbox is full.
+/// What publish() does for a member whose outbox is full.
 struct overflow {
+  /// The policies: skip the message, close the member, or wait for room.
   enum class action { drop, close, wait };
+  /// The policy; close by default.
   action what = action::close;
+  /// For action::wait: how long a frame may wait for room before the member is closed.
   std::chrono::steady_clock::duration wait_for{};
 
+  /// Skips the message for that member.
   static overflow drop() noexcept { return {action::drop, {}}; }
+  /// Closes the member with errc::outbox_full (the default).
   static overflow close() noexcept { return {action::close, {}}; }
+  /// Queues the message for that member and waits up to `d` for room, then closes it.
   static overflow wait(std::chrono::steady_clock::duration d) noexcept { return {action::wait, d}; }
 };
 
+/// One message to many connections, across worker threads (see the file comment).
 template <decoder Codec = line_codec, typename Stream = connection>
 class broadcast_group {
   struct member {
     std::uint64_t id;
     outbox<Codec, Stream> out;
-    std::uint64_t since;  // gets the publishes numbered from here on
-    // overflow::wait: frames waiting for room, oldest first, each a call that sends it.
+    std::uint64_t since;  ///< gets the publishes numbered from here on
+    /// overflow::wait: frames waiting for room, oldest first, each a call that sends it.
     using pending_send = std::function<asio::awaitable<void>(const outbox<Codec, Stream>&)>;
     std::shared_ptr<std::deque<pending_send>> backlog;
   };
   struct slot {
     std::thread::id thread;
     asio::any_io_executor executor;
-    std::vector<member> members;  // touched on `thread` only
+    std::vector<member> members;  ///< touched on `thread` only
   };
   struct state {
-    std::mutex mutex;                          // guards adding slots
-    std::vector<std::unique_ptr<slot>> slots;  // never shrinks; reserved up front
+    std::mutex mutex;                          ///< guards adding slots
+    std::vector<std::unique_ptr<slot>> slots;  ///< never shrinks; reserved up front
     std::atomic<std::size_t> slot_count{0};
     std::atomic<std::size_t> size{0};
     std::atomic<std::uint64_t> next_id{1};
-    std::atomic<std::uint64_t> published{0};  // publishes so far: the next one's number
+    std::atomic<std::uint64_t> published{0};  ///< publishes so far: the next one's number
     std::atomic<std::size_t> closed_slow{0};
     std::atomic<std::size_t> dropped{0};
     std::size_t max_threads;
   };
 
  public:
-  // A member's place in the group; leaving when destroyed (on the member's thread).
+  /// A member's place in the group; leaving when destroyed (on the member's thread).
   class membership {
    public:
+    /// An empty membership, in no group.
     membership() = default;
+    /// Takes over `other`'s place in the group; `other` is left empty.
     membership(membership&& other) noexcept
         : state_(std::move(other.state_)), slot_(other.slot_), id_(std::exchange(other.id_, 0)) {}
+    /// Leaves the group this one is in, then takes over `other`'s place.
     membership& operator=(membership&& other) noexcept {
       if (this == &other) return *this;
       leave();
@@ -116,10 +129,10 @@ class broadcast_group {
     membership& operator=(const membership&) = delete;
     ~membership() { leave(); }
 
-    // The member's id in the group (for publish's `except`); 0 once left.
+    /// The member's id in the group (for publish's `except`); 0 once left.
     std::uint64_t id() const noexcept { return id_; }
 
-    // Leaves now. Call on the member's thread (its handler's), as destruction does.
+    /// Leaves now. Call on the member's thread (its handler's), as destruction does.
     void leave() noexcept {
       if (id_ == 0 || !state_) return;
       std::erase_if(slot_->members, [this](const member& m) { return m.id == id_; });
@@ -136,23 +149,23 @@ class broadcast_group {
     std::uint64_t id_ = 0;
   };
 
-  // `max_threads`: the most distinct threads that may join (each gets a slot).
+  /// `max_threads`: the most distinct threads that may join (each gets a slot).
   explicit broadcast_group(std::size_t max_threads = 256) : state_(std::make_shared<state>()) {
     state_->max_threads = max_threads;
     state_->slots.reserve(max_threads);
   }
 
-  // Joins `frames`, which must be used on the calling thread (call from its handler).
-  // The member gets exactly what is published from now on: a publish made earlier on
-  // another thread, whose delivery has not reached this thread yet, is not delivered to
-  // it. So a member listed under a lock together with its join (see chat's room) hears
-  // of exactly the changes after the list it was given.
+  /// Joins `frames`, which must be used on the calling thread (call from its handler).
+  /// The member gets exactly what is published from now on: a publish made earlier on
+  /// another thread, whose delivery has not reached this thread yet, is not delivered to
+  /// it. So a member listed under a lock together with its join (see chat's room) hears
+  /// of exactly the changes after the list it was given.
   membership join(framed<Codec, Stream>& frames) { return join(frames, ticket()); }
 
-  // Joins `frames` as of `since`, a ticket() taken earlier (on any thread): the member
-  // gets every publish made after that ticket was taken, including those whose delivery
-  // reached this thread before the join (post the join to this thread before those
-  // publishes, after prepare()).
+  /// Joins `frames` as of `since`, a ticket() taken earlier (on any thread): the member
+  /// gets every publish made after that ticket was taken, including those whose delivery
+  /// reached this thread before the join (post the join to this thread before those
+  /// publishes, after prepare()).
   membership join(framed<Codec, Stream>& frames, std::uint64_t since) {
     slot& s = local_slot(frames.get_executor());
     const auto id = state_->next_id.fetch_add(1, std::memory_order_relaxed);
@@ -161,19 +174,19 @@ class broadcast_group {
     return membership{state_, &s, id};
   }
 
-  // Makes publish() reach the calling thread from now on, even before a member joins
-  // here. For a member that joins later in a handler posted to this thread and must get
-  // everything published after the post (publish() posts only to threads that have had
-  // a member): call prepare() on the thread first, then post the join.
+  /// Makes publish() reach the calling thread from now on, even before a member joins
+  /// here. For a member that joins later in a handler posted to this thread and must get
+  /// everything published after the post (publish() posts only to threads that have had
+  /// a member): call prepare() on the thread first, then post the join.
   void prepare(const asio::any_io_executor& ex) { local_slot(ex); }
 
-  // A point in the sequence of publishes, for join(frames, since).
+  /// A point in the sequence of publishes, for join(frames, since).
   std::uint64_t ticket() const noexcept {
     return state_->published.load(std::memory_order_acquire);
   }
 
-  // Sends `frame` to every member but `except` (a membership id; 0: nobody excepted).
-  // From any thread; never waits.
+  /// Sends `frame` to every member but `except` (a membership id; 0: nobody excepted).
+  /// From any thread; never waits.
   template <typename T>
   requires encoder_for<Codec, T>
   void publish(T frame, overflow policy = overflow::close(), std::uint64_t except = 0) {
@@ -195,11 +208,11 @@ class broadcast_group {
     }
   }
 
-  // Members now, across all threads.
+  /// Members now, across all threads.
   std::size_t size() const noexcept { return state_->size.load(std::memory_order_relaxed); }
-  // Deliveries skipped so far under overflow::drop.
+  /// Deliveries skipped so far under overflow::drop.
   std::size_t dropped() const noexcept { return state_->dropped.load(std::memory_order_relaxed); }
-  // Members closed so far for being too slow (overflow::close and overflow::wait).
+  /// Members closed so far for being too slow (overflow::close and overflow::wait).
   std::size_t closed_slow() const noexcept {
     return state_->closed_slow.load(std::memory_order_relaxed);
   }
@@ -251,16 +264,16 @@ class broadcast_group {
     }
   }
 
-  // A frame kept for a member that is waiting for room. Not a coroutine: it returns
-  // send()'s awaitable, which holds its own copy of the frame.
+  /// A frame kept for a member that is waiting for room. Not a coroutine: it returns
+  /// send()'s awaitable, which holds its own copy of the frame.
   template <typename T>
   static typename member::pending_send later(std::shared_ptr<const T> frame) {
     return
         [frame = std::move(frame)](const outbox<Codec, Stream>& out) { return out.send(*frame); };
   }
 
-  // Sends a slow member's queued frames as room appears; closes it when one frame
-  // waits longer than `patience`.
+  /// Sends a slow member's queued frames as room appears; closes it when one frame
+  /// waits longer than `patience`.
   static asio::awaitable<void> drain_backlog(std::shared_ptr<state> st, slot* s, std::uint64_t id,
                                              std::chrono::steady_clock::duration patience) {
     for (;;) {

@@ -1,11 +1,14 @@
-// coronet::redis (target coronet::redis): a coroutine Redis client.
-//
-//   redis::client       commands, pipelined from many coroutines (redis/client.hpp)
-//   redis::subscriber   pub/sub: SUBSCRIBE, PSUBSCRIBE, receive() (redis/subscriber.hpp)
-//   redis::backoff      delays for reconnect loops (redis/backoff.hpp)
-//   resp::value         a reply (resp/value.hpp)
-//
-// Guide: docs/redis.md. Not part of coronet.hpp.
+/// @file
+/// @verbatim
+/// coronet::redis (target coronet::redis): a coroutine Redis client.
+///
+///   redis::client       commands, pipelined from many coroutines (redis/client.hpp)
+///   redis::subscriber   pub/sub: SUBSCRIBE, PSUBSCRIBE, receive() (redis/subscriber.hpp)
+///   redis::backoff      delays for reconnect loops (redis/backoff.hpp)
+///   resp::value         a reply (resp/value.hpp)
+///
+/// Guide: docs/redis.md. Not part of coronet.hpp.
+/// @endverbatim
 #pragma once
 
 #include "coronet/redis/backoff.hpp"

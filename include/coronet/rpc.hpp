@@ -1,5 +1,8 @@
-// Umbrella header for coronet's JSON-RPC 2.0 layer: rpc::router (alias rpc::server),
-// rpc::client, rpc::error. See docs/rpc.md.
+/// @file
+/// @verbatim
+/// Umbrella header for coronet's JSON-RPC 2.0 layer: rpc::router (alias rpc::server),
+/// rpc::client, rpc::error. See docs/rpc.md.
+/// @endverbatim
 #pragma once
 
 #include "coronet/rpc/client.hpp"

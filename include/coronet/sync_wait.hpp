@@ -1,17 +1,20 @@
-// coronet::sync_wait: runs one awaitable to completion on a fresh io_context in the
-// calling thread and returns its result, or rethrows what it threw. The `main` of a
-// client, like #[tokio::main] or asio::co_spawn with use_future, without the
-// boilerplate:
-//
-//   asio::awaitable<std::string> fetch(std::uint16_t port) {
-//     auto conn = co_await coronet::connect("127.0.0.1", port);
-//     ...
-//   }
-//   int main() { std::cout << coronet::sync_wait(fetch(7000)) << '\n'; }
-//
-// Work the awaitable spawned on the same io_context (co_spawn on its executor) also
-// runs until it is done, so sync_wait returns once nothing is left to do: a coroutine
-// that never ends keeps it waiting, as it would keep io_context::run().
+/// @file
+/// @verbatim
+/// coronet::sync_wait: runs one awaitable to completion on a fresh io_context in the
+/// calling thread and returns its result, or rethrows what it threw. The `main` of a
+/// client, like #[tokio::main] or asio::co_spawn with use_future, without the
+/// boilerplate:
+///
+///   asio::awaitable<std::string> fetch(std::uint16_t port) {
+///     auto conn = co_await coronet::connect("127.0.0.1", port);
+///     ...
+///   }
+///   int main() { std::cout << coronet::sync_wait(fetch(7000)) << '\n'; }
+///
+/// Work the awaitable spawned on the same io_context (co_spawn on its executor) also
+/// runs until it is done, so sync_wait returns once nothing is left to do: a coroutine
+/// that never ends keeps it waiting, as it would keep io_context::run().
+/// @endverbatim
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -25,6 +28,8 @@
 
 namespace coronet {
 
+/// Runs `op` to completion on a fresh io_context in the calling thread; returns its
+/// result or rethrows what it threw (see the file comment).
 template <typename T>
 T sync_wait(asio::awaitable<T> op) {
   asio::io_context io{1};

@@ -1,11 +1,14 @@
-// coronet::with_timeout: bound any awaitable operation by a deadline.
-//
-//   auto n = co_await coronet::with_timeout(conn.read_some(asio::buffer(buf)), 5s);
-//
-// If the deadline passes first, the operation is cancelled (Asio per-operation
-// cancellation, which socket and timer operations support) and with_timeout throws
-// std::system_error with coronet::errc::timed_out. An operation that ignores
-// cancellation is waited for: the timeout cannot abandon work still in flight.
+/// @file
+/// @verbatim
+/// coronet::with_timeout: bound any awaitable operation by a deadline.
+///
+///   auto n = co_await coronet::with_timeout(conn.read_some(asio::buffer(buf)), 5s);
+///
+/// If the deadline passes first, the operation is cancelled (Asio per-operation
+/// cancellation, which socket and timer operations support) and with_timeout throws
+/// std::system_error with coronet::errc::timed_out. An operation that ignores
+/// cancellation is waited for: the timeout cannot abandon work still in flight.
+/// @endverbatim
 #pragma once
 
 #include "coronet/errc.hpp"
@@ -33,8 +36,8 @@ asio::awaitable<std::optional<T>> wrap_optional(asio::awaitable<T> op) {
 
 }  // namespace detail
 
-// Not awaitable_operators' `||`: in Asio 1.22 that waits for the first *success*, so a
-// failing operation (connection refused) would be reported as a timeout.
+/// Not awaitable_operators' `||`: in Asio 1.22 that waits for the first *success*, so a
+/// failing operation (connection refused) would be reported as a timeout.
 template <typename T, typename Rep, typename Period>
 asio::awaitable<T> with_timeout(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout) {
   using asio::experimental::deferred;

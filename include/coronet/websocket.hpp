@@ -1,10 +1,13 @@
-// The WebSocket layer (RFC 6455) on coronet's framing layer: see docs/websocket.md.
-//
-//   #include <coronet/websocket.hpp>
-//
-// Part of the core target (coronet::coronet): the handshake's SHA-1 is built in, so it
-// needs nothing more. Not in coronet.hpp, as json.hpp is not: a program that does not
-// speak WebSocket does not compile it.
+/// @file
+/// @verbatim
+/// The WebSocket layer (RFC 6455) on coronet's framing layer: see docs/websocket.md.
+///
+///   #include <coronet/websocket.hpp>
+///
+/// Part of the core target (coronet::coronet): the handshake's SHA-1 is built in, so it
+/// needs nothing more. Not in coronet.hpp, as json.hpp is not: a program that does not
+/// speak WebSocket does not compile it.
+/// @endverbatim
 #pragma once
 
 #include "coronet/http/request.hpp"

@@ -311,6 +311,8 @@ std::string_view reason_phrase(int status) noexcept {
       return "Request Timeout";
     case 413:
       return "Content Too Large";
+    case 421:
+      return "Misdirected Request";
     case 426:
       return "Upgrade Required";
     case 429:

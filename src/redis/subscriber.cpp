@@ -91,14 +91,18 @@ class subscriber_session final : public session {
  private:
   void on_reply(resp::value reply) override {
     if (reply.is_error()) {
-      // Redis refused a whole command (an ACL, a wrong argument count).
+      // Redis refused a whole command (an ACL, a wrong argument count), or every command:
+      // NOAUTH, a password is needed.
+      const auto code = reply.text.starts_with("NOAUTH") || reply.text.starts_with("WRONGPASS")
+                            ? errc::redis_auth_failed
+                            : errc::bad_message;
       if (requests_.empty()) {
-        close(errc::bad_message, "redis::subscriber: an error reply: " + reply.text);
+        close(code, "redis::subscriber: an error reply: " + reply.text);
         return;
       }
       auto r = std::move(requests_.front());
       requests_.pop_front();
-      r->error = errc::bad_message;
+      r->error = code;
       r->error_text = std::move(reply.text);
       r->wake.notify();
       return;

@@ -82,7 +82,7 @@ response_head parse_response(std::string_view head) {
 }  // namespace
 
 handshake_error::handshake_error(int status, const std::string& what)
-    : std::system_error(make_error_code(errc::handshake_failed), what), status_(status) {}
+    : std::system_error(make_error_code(errc::upgrade_failed), what), status_(status) {}
 
 asio::awaitable<stream> handshake(connection conn, std::string host_header, std::string path,
                                   client_options options) {

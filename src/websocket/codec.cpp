@@ -160,6 +160,11 @@ result codec::decode(std::span<const char> in) {
   return result::ready(frame{message_op_, message_, 0}, total);
 }
 
+void codec::release_memory() noexcept {
+  if (scratch_.capacity() > options_.keep_buffer) std::string{}.swap(scratch_);
+  if (!in_message_ && message_.capacity() > options_.keep_buffer) std::string{}.swap(message_);
+}
+
 void codec::encode_frame(opcode op, std::string_view payload, std::string& out, bool fin) const {
   if (is_control(op) && payload.size() > max_control_payload)
     throw_error(errc::invalid_frame, "websocket: a control frame carries at most 125 bytes");

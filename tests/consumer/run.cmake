@@ -11,4 +11,4 @@ step(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/build" -
      -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_PREFIX_PATH=${prefix}
      "-DCMAKE_CXX_FLAGS=${flags}" "-DCMAKE_EXE_LINKER_FLAGS=${flags}")
 step(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
-step("${WORK_DIR}/build/consumer")
+step(bash "${SOURCE_DIR}/tests/consumer/run_consumer.sh" "${WORK_DIR}/build/consumer" "${SOURCE_DIR}")

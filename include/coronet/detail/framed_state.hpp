@@ -137,23 +137,37 @@ struct framed_state : std::enable_shared_from_this<framed_state<Codec, Stream>> 
       // About to wait for the peer: first send what we owe it. The write loop is inline
       // rather than a co_await of write_loop(): each coroutine layer is a frame
       // allocated per message (docs/benchmarks.md).
-      if (!s.pending.empty() && !s.writing) {
-        auto writer = s.writing_scope();
-        while (s.next_write()) {
-          // While the peer is slow to answer, offered to the socket directly first
-          // (direct_io.hpp); the rest, usually nothing, asynchronously.
-          auto rest = asio::buffer(s.inflight);
-          if (s.conn != nullptr) rest += write_now(*s.conn, rest);
-          std::error_code ec;
-          if (rest.size() != 0)
-            std::tie(ec, std::ignore) =
-                co_await async_write_all(s.stream, rest, as_tuple(asio::use_awaitable));
-          s.finish_write(s.inflight.size(), ec);
+      for (;;) {
+        if (!s.pending.empty() && !s.writing) {
+          auto writer = s.writing_scope();
+          while (s.next_write()) {
+            // While the peer is slow to answer, offered to the socket directly first
+            // (direct_io.hpp); the rest, usually nothing, asynchronously.
+            auto rest = asio::buffer(s.inflight);
+            if (s.conn != nullptr) rest += write_now(*s.conn, rest);
+            std::error_code ec;
+            if (rest.size() != 0)
+              std::tie(ec, std::ignore) =
+                  co_await async_write_all(s.stream, rest, as_tuple(asio::use_awaitable));
+            s.finish_write(s.inflight.size(), ec);
+          }
         }
+        if (s.write_error) throw_error(s.write_error, "write");
+        // Security: the outbox's writer owns the stream, so what write() queued (replies
+        // to what we read: pongs, error answers) cannot go out now. Past the high-water
+        // mark, stop reading until the writer drains it: a peer that makes us answer
+        // and does not read the answers is slowed to the pace at which it reads them,
+        // instead of growing the output buffer without bound.
+        if (!s.writing || s.dead ||
+            s.queued.load(std::memory_order_relaxed) < s.options.high_water_mark)
+          break;
+        co_await s.wake.wait();
       }
-      if (s.write_error) throw_error(s.write_error, "write");
-      if (s.rbuf.empty())
+      if (s.rbuf.empty()) {
         s.rbuf.shrink(std::max(s.options.read_buffer_size, s.options.keep_read_buffer));
+        // The frame handed out last is dead by now: what the codec grew for it goes too.
+        if constexpr (has_release_memory<Codec>) s.codec.release_memory();
+      }
 
       // A connection that has never sent anything (or gave back a large buffer) holds
       // no read buffer while it waits: idle connections then cost no buffer memory.

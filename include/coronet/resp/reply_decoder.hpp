@@ -1,25 +1,28 @@
-// coronet::resp::reply_decoder: RESP2 replies (`+`, `-`, `:`, `$`, `*`) into owning
-// resp::value trees; the client half of RESP. A coronet::codec decoder (codec.hpp), so
-// it runs under framed<> as well as in coronet::redis's own reader.
-//
-//   resp::reply_decoder d;
-//   auto r = d.decode(bytes);   // ready(value, consumed) / more(needed) / fail(error)
-//
-// Incremental: between `more` answers it keeps what it already parsed (the open arrays
-// with their finished elements, the position reached), so a reply arriving in many
-// pieces, a 1M-element array byte by byte included, is parsed once, never rescanned.
-// Like every decoder it expects each call's input to start where the reply started;
-// input shorter than what it already parsed means a new stream, and it starts over.
-//
-// Security: a client trusts its server more than a server trusts its clients, but a
-// compromised or misconfigured server (or a man in the middle on a plain connection)
-// must not make the client allocate without bound. The limits below are checked as
-// soon as the bytes that break them arrive: `$1000000000\r\n` fails on its header
-// before any payload, `*2000000\r\n` on its own, the 33rd nested `*` on itself.
-// Over a limit: coronet::errc::frame_too_large. Malformed (a RESP3 or unknown type
-// byte, a non-numeric or negative length other than -1, a missing CRLF, CR or LF
-// inside a simple string or error): coronet::errc::bad_message. Either way the stream
-// is over: the reply boundaries are lost.
+/// @file
+/// @verbatim
+/// coronet::resp::reply_decoder: RESP2 replies (`+`, `-`, `:`, `$`, `*`) into owning
+/// resp::value trees; the client half of RESP. A coronet::codec decoder (codec.hpp), so
+/// it runs under framed<> as well as in coronet::redis's own reader.
+///
+///   resp::reply_decoder d;
+///   auto r = d.decode(bytes);   // ready(value, consumed) / more(needed) / fail(error)
+///
+/// Incremental: between `more` answers it keeps what it already parsed (the open arrays
+/// with their finished elements, the position reached), so a reply arriving in many
+/// pieces, a 1M-element array byte by byte included, is parsed once, never rescanned.
+/// Like every decoder it expects each call's input to start where the reply started;
+/// input shorter than what it already parsed means a new stream, and it starts over.
+///
+/// Security: a client trusts its server more than a server trusts its clients, but a
+/// compromised or misconfigured server (or a man in the middle on a plain connection)
+/// must not make the client allocate without bound. The limits below are checked as
+/// soon as the bytes that break them arrive: `$1000000000\r\n` fails on its header
+/// before any payload, `*2000000\r\n` on its own, the 33rd nested `*` on itself.
+/// Over a limit: coronet::errc::frame_too_large. Malformed (a RESP3 or unknown type
+/// byte, a non-numeric or negative length other than -1, a missing CRLF, CR or LF
+/// inside a simple string or error): coronet::errc::bad_message. Either way the stream
+/// is over: the reply boundaries are lost.
+/// @endverbatim
 #pragma once
 
 #include "coronet/codec.hpp"
@@ -36,32 +39,38 @@
 
 namespace coronet::resp {
 
+/// The limits of reply_decoder: security settings against the server.
 struct reply_limits {
-  // Largest bulk string, and longest simple string or error line. Redis's own
-  // proto-max-bulk-len is 512 MiB; 64 MiB holds any sane value.
+  /// Largest bulk string, and longest simple string or error line. Redis's own
+  /// proto-max-bulk-len is 512 MiB; 64 MiB holds any sane value.
   std::size_t max_bulk = std::size_t{64} * 1024 * 1024;
-  // Most elements in one array (each nested array counts its own). The element table
-  // grows with the elements actually received, not with the announced count.
+  /// Most elements in one array (each nested array counts its own). The element table
+  /// grows with the elements actually received, not with the announced count.
   std::size_t max_elements = std::size_t{1024} * 1024;
-  // Deepest nesting of arrays: a non-empty array at depth max_depth + 1 fails on its
-  // header (an empty or null one holds nothing and is allowed, like a leaf). Redis's own
-  // replies nest at most a few levels (EXEC of SCAN results, XREAD, COMMAND).
+  /// Deepest nesting of arrays: a non-empty array at depth max_depth + 1 fails on its
+  /// header (an empty or null one holds nothing and is allowed, like a leaf). Redis's own
+  /// replies nest at most a few levels (EXEC of SCAN results, XREAD, COMMAND).
   std::size_t max_depth = 32;
-  // Largest whole reply, in bytes on the wire. The reply is buffered whole before it is
-  // handed out, so this is the read buffer's ceiling (max_buffered()). Twice max_bulk:
-  // MGET of a large value or two fits. The decoded tree costs more than the wire for
-  // tiny elements (a resp::value is ~80 bytes, `:1\r\n` is 4), so against a server
-  // you do not trust, lower this and max_elements together.
+  /// Largest whole reply, in bytes on the wire. The reply is buffered whole before it is
+  /// handed out, so this is the read buffer's ceiling (max_buffered()). Twice max_bulk:
+  /// MGET of a large value or two fits. The decoded tree costs more than the wire for
+  /// tiny elements (a resp::value is ~80 bytes, `:1\r\n` is 4), so against a server
+  /// you do not trust, lower this and max_elements together.
   std::size_t max_reply = std::size_t{128} * 1024 * 1024;
 };
 
+/// Decodes RESP2 replies into resp::value trees, incrementally; a coronet::codec decoder.
 class reply_decoder {
  public:
-  using frame_type = value;
+  using frame_type = value;  ///< One whole reply.
 
+  /// With the default reply_limits.
   reply_decoder() = default;
+  /// With the given limits.
   explicit reply_decoder(reply_limits limits) : limits_(limits) {}
 
+  /// The reply at the start of `in`: ready(value, consumed), more() while it is
+  /// incomplete, or fail() with errc::frame_too_large or errc::bad_message.
   decode_result<value> decode(std::span<const char> in) {
     using result = decode_result<value>;
     if (in.size() < pos_) reset();  // not the reply we were in
@@ -145,13 +154,14 @@ class reply_decoder {
     }
   }
 
-  // The read buffer never needs more than one whole reply.
+  /// The read buffer never needs more than one whole reply.
   std::size_t max_buffered() const noexcept { return limits_.max_reply; }
+  /// The limits it enforces.
   const reply_limits& limits() const noexcept { return limits_; }
 
  private:
   enum class step { ok, more, bad, too_large };
-  // The type byte, at most 20 characters of number, CRLF: anything longer is malformed.
+  /// The type byte, at most 20 characters of number, CRLF: anything longer is malformed.
   static constexpr std::size_t max_header = 24;
 
   struct open_array {
@@ -175,8 +185,8 @@ class reply_decoder {
     return fail(s == step::bad ? errc::bad_message : errc::frame_too_large);
   }
 
-  // A `+` or `-` line from pos_: `next` is just past its CRLF. Remembers how far it
-  // looked, so a long line arriving byte by byte is scanned once.
+  /// A `+` or `-` line from pos_: `next` is just past its CRLF. Remembers how far it
+  /// looked, so a long line arriving byte by byte is scanned once.
   step line(std::span<const char> in, std::size_t& next) {
     const std::size_t start = pos_ + 1;
     // A valid line has its CR within max_bulk bytes; look no further.
@@ -198,7 +208,7 @@ class reply_decoder {
     return step::more;
   }
 
-  // `:`, `$` or `*` and a decimal number, then CRLF.
+  /// `:`, `$` or `*` and a decimal number, then CRLF.
   step header(std::span<const char> in, std::int64_t& n, std::size_t& next) const {
     const std::size_t start = pos_ + 1;
     const std::size_t window = std::min(in.size(), pos_ + max_header);
@@ -217,9 +227,9 @@ class reply_decoder {
   }
 
   reply_limits limits_;
-  std::vector<open_array> stack_;  // the arrays open around the current position
-  std::size_t pos_ = 0;            // where the next element starts
-  std::size_t scanned_ = 0;        // how far a `+`/`-` line at pos_ was already searched
+  std::vector<open_array> stack_;  ///< the arrays open around the current position
+  std::size_t pos_ = 0;            ///< where the next element starts
+  std::size_t scanned_ = 0;        ///< how far a `+`/`-` line at pos_ was already searched
 };
 
 }  // namespace coronet::resp
