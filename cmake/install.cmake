@@ -79,26 +79,24 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME coronet-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_DEV_DESCRIPTION
-  "C++20 coroutine TCP servers on standalone Asio: development files
- Headers, static and shared libraries, the CMake package (find_package(coronet)) and
- pkg-config files (coronet, coronet-json, coronet-tls, coronet-redis) of coronet: a
- server written as sequential code with co_await, line, length-prefixed and custom
- framings, JSON and JSON-RPC 2.0, TLS, the PROXY protocol, WebSocket, a Redis client
- and Prometheus metrics, with limits against hostile peers and graceful shutdown.")
+set(CPACK_DEBIAN_DEV_DESCRIPTION "C++20 coroutine TCP servers on standalone Asio (development files)
+Headers, static and shared libraries, the CMake package (find_package(coronet)) and
+pkg-config files (coronet, coronet-json, coronet-tls, coronet-redis) of coronet: a
+server written as sequential code with co_await; line, length-prefixed and custom
+framings; JSON and JSON-RPC 2.0, TLS, the PROXY protocol, WebSocket, a Redis client
+and Prometheus metrics; limits against hostile peers and a graceful shutdown.")
 # What a program built against the package needs: Asio's headers (coronet's use it),
 # g++ or clang++ and libstdc++, OpenSSL's (coronet::tls) and nlohmann's (coronet::json).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
   "libasio-dev (>= 1:1.22), libssl-dev (>= 3), nlohmann-json3-dev (>= 3.10), libc6, libstdc++6, libssl3")
 set(CPACK_DEBIAN_EXAMPLES_PACKAGE_NAME coronet-examples)
 set(CPACK_DEBIAN_EXAMPLES_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_EXAMPLES_DESCRIPTION
-  "coronet's example programs: chat, echo, JSON-RPC and Redis-protocol servers
- coronet-chat-server and coronet-chat-client (a chat room with a web page and Redis
- scale-out), coronet-echo-server and coronet-echo-client, coronet-rpc-server and
- coronet-rpc-client (JSON-RPC 2.0), coronet-kv-server (a Redis-protocol key-value
- store), and coronet-make-cert for trying TLS on one machine. The programs are linked
- statically against coronet.")
+set(CPACK_DEBIAN_EXAMPLES_DESCRIPTION "coronet's example programs: chat, echo, JSON-RPC and key-value servers
+coronet-chat-server and coronet-chat-client (a chat room with a web page and Redis
+scale-out), coronet-echo-server and coronet-echo-client, coronet-rpc-server and
+coronet-rpc-client (JSON-RPC 2.0), coronet-kv-server (a Redis-protocol key-value
+store), and coronet-make-cert for trying TLS on one machine. The programs are linked
+statically against coronet.")
 set(CPACK_DEBIAN_EXAMPLES_PACKAGE_DEPENDS "libc6, libstdc++6, libssl3, openssl")
 set(CPACK_OUTPUT_FILE_PREFIX ${PROJECT_BINARY_DIR}/package)
 include(CPack)

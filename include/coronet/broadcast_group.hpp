@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::broadcast_group: one message to many connections, across worker threads,
 /// with a policy for members too slow to keep up.
 ///
@@ -30,7 +30,7 @@
 ///
 /// Frames are held by the group until every thread has delivered them, so publish()
 /// takes an owning frame (std::string, not std::string_view).
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"
@@ -65,7 +65,11 @@ namespace coronet {
 /// What publish() does for a member whose outbox is full.
 struct overflow {
   /// The policies: skip the message, close the member, or wait for room.
-  enum class action { drop, close, wait };
+  enum class action {
+    drop,   ///< skip the message for that member
+    close,  ///< close the member (errc::outbox_full)
+    wait,   ///< wait up to wait_for for room, then close the member
+  };
   /// The policy; close by default.
   action what = action::close;
   /// For action::wait: how long a frame may wait for room before the member is closed.

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The codec contract: how a byte stream becomes frames and frames become bytes.
 ///
 /// A decoder looks at the bytes buffered so far, which always start at the beginning of
@@ -32,7 +32,7 @@
 ///
 /// Limits are security settings: a decoder must reject a frame as soon as the buffered
 /// bytes show it is over its limit, never after buffering more.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <concepts>
@@ -45,7 +45,13 @@ namespace coronet {
 
 /// What a decoder answers; the names match decode_result's factories. need_more and
 /// error are the earlier names, kept as aliases.
-enum class decode_status { ready, more, fail, need_more = more, error = fail };
+enum class decode_status {
+  ready,             ///< a whole frame was decoded
+  more,              ///< not enough bytes yet
+  fail,              ///< the input is bad; the stream is over
+  need_more = more,  ///< the older name of `more`
+  error = fail,      ///< the older name of `fail`
+};
 
 /// A decoder's answer: a frame, a request for more bytes, or an error (see the file comment).
 template <typename Frame>

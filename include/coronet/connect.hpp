@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::connect: open a client connection.
 ///
 ///   auto conn = co_await coronet::connect("127.0.0.1", 7000);        // 10 s timeout
@@ -20,7 +20,7 @@
 /// coronet::errc::timed_out when the attempt outlives its timeout, and
 /// coronet::errc::handshake_failed when TLS fails, with the reason in what()
 /// ("certificate verify failed: hostname mismatch", "... certificate has expired").
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::connection: one TCP connection, owned by the coroutine that serves it.
 ///
 ///   asio::awaitable<void> echo(coronet::connection conn) {
@@ -23,7 +23,7 @@
 /// Thread safety: like an Asio socket, one connection is used from its own executor
 /// (the server's worker thread that accepted it). stopping(), id() and
 /// remote_endpoint() may be called from anywhere.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/detail/connection_io.hpp"

@@ -1,11 +1,11 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// Umbrella header of coronet's core and framing layers: servers, connections, clients,
 /// timeouts, errors, codecs, framed<> and outboxes; the HTTP request-head parser and the
 /// metrics endpoint built on it. Links against coronet::coronet.
 /// JSON messages and JSON-RPC are a layer of their own: <coronet/json.hpp>, target
 /// coronet::json (the only part that needs nlohmann_json).
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/broadcast_group.hpp"

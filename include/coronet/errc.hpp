@@ -1,12 +1,12 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet error codes and their std::error_category.
 ///
 /// Expected, connection-level conditions (a clean EOF, the server stopping, an idle
 /// connection closed by its timeout) are reported as values. Failures a caller cannot
 /// ignore throw std::system_error carrying one of these codes, so `catch
 /// (const std::system_error& e)` plus `e.code() == coronet::errc::timed_out` works.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <exception>

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::framed<Codec, Stream>: frames over any Asio async stream.
 ///
 ///   asio::awaitable<void> echo_lines(coronet::connection conn) {
@@ -33,7 +33,7 @@
 ///
 /// Thread safety: a framed is used on its stream's executor, like the stream itself. The
 /// outbox handle is the part meant for other threads.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/outbox.hpp"  // and with it the codec concepts, connection, framed_state

@@ -1,7 +1,7 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// Options of coronet::framed<> (see framed.hpp).
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <chrono>

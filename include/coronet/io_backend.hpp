@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// Which of Asio's I/O back ends this build of coronet runs on.
 ///
 ///   std::cout << "running on " << coronet::io_backend() << "\n";   // "epoll" or "io_uring"
@@ -15,7 +15,7 @@
 /// check_io_backend() finds out: coronet::server's constructor calls it, so a server
 /// built for io_uring fails at start with an error saying so, never later and never
 /// silently on another back end.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <string_view>

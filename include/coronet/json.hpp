@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// Umbrella header of coronet's JSON layer: json_channel (typed JSON messages over any
 /// framing) and JSON-RPC 2.0 (rpc::server, rpc::client, rpc::error). Links against
 /// coronet::json, which brings nlohmann_json; see docs/json.md and docs/rpc.md.
@@ -7,7 +7,7 @@
 ///   #include <coronet/coronet.hpp>
 ///   #include <coronet/json.hpp>
 ///   target_link_libraries(app PRIVATE coronet::json)   # CMake
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/json_channel.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::json_channel: JSON messages over any framing (nlohmann::json).
 ///
 ///   asio::awaitable<void> session(coronet::connection conn) {
@@ -31,7 +31,7 @@
 /// Security: the size limit is the codec's (line_codec: 64 KiB by default); the depth
 /// limit is checked before parsing so that a deeply nested document cannot exhaust the
 /// stack in conversions or serialization.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::length_prefixed_codec: each frame is a fixed-size length header followed by
 /// that many payload bytes (the framing of most binary protocols).
 ///
@@ -14,7 +14,7 @@
 /// before any payload is buffered or allocated; a peer announcing 2^63 bytes costs the
 /// server nothing but the error coronet::errc::frame_too_large. EOF inside a frame is
 /// coronet::errc::truncated_frame.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/codec.hpp"
@@ -29,7 +29,10 @@
 namespace coronet {
 
 /// The byte order of a length header: big-endian (network order) or little-endian.
-enum class byte_order { big, little };
+enum class byte_order {
+  big,     ///< most significant byte first (network order)
+  little,  ///< least significant byte first
+};
 
 /// The length header's size, byte order and meaning, and the largest payload accepted.
 struct length_prefixed_options {

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::line_codec: newline-delimited text frames.
 ///
 ///   coronet::framed<coronet::line_codec, coronet::connection> lines{std::move(conn)};
@@ -19,7 +19,7 @@
 /// anything it accepts, and a peer's limit is the peer's to choose, as with tokio's
 /// LinesCodec and Netty's LineBasedFrameDecoder. A protocol that must keep its output
 /// within a peer's limit checks that where it builds the output (rpc::server does).
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/codec.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::metrics_server: a small HTTP/1.1 endpoint for a Prometheus scrape, on its own
 /// address and thread, next to the servers it reports on.
 ///
@@ -25,7 +25,7 @@
 ///
 /// It is built on coronet::server with one thread: everything a request does runs there,
 /// and one client's mistakes cost other clients nothing but their share of that thread.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <asio/ip/tcp.hpp>

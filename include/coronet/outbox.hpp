@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::outbox: a handle to a framed<> stream's bounded output queue, for producers
 /// other than the connection's own coroutine: a chat room broadcasting, replies from
 /// concurrent tasks, other threads.
@@ -17,7 +17,7 @@
 ///
 /// The handle does not keep the connection alive: once the framed<> is gone, try_send
 /// returns false and send throws coronet::errc::connection_closed.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/codec.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// A server_stats snapshot in the Prometheus text exposition format (version 0.0.4), the
 /// body of a GET /metrics.
 ///
@@ -16,7 +16,7 @@
 /// and coronet_uptime_seconds, each family with its # HELP and # TYPE lines. Every cause
 /// and kind appears, zeros included, so a rate() over any of them has a series from the
 /// first scrape. coronet::metrics_server serves it over HTTP.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/stats.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The PROXY protocol (HAProxy's specification, versions 1 and 2): how a load balancer
 /// tells the server behind it who the client is.
 ///
@@ -16,7 +16,7 @@
 ///   }
 ///
 /// parse_proxy_header() is the parser itself, for other transports and for tests.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <asio/ip/tcp.hpp>

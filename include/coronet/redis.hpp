@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::redis (target coronet::redis): a coroutine Redis client.
 ///
 ///   redis::client       commands, pipelined from many coroutines (redis/client.hpp)
@@ -8,7 +8,7 @@
 ///   resp::value         a reply (resp/value.hpp)
 ///
 /// Guide: docs/redis.md. Not part of coronet.hpp.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/redis/backoff.hpp"

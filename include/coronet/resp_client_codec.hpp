@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::resp_client_codec: the Redis protocol (RESP2), client side. Decodes replies
 /// into owning resp::value trees (resp/reply_decoder.hpp, with its limits as security
 /// settings) and encodes commands: the encoder of resp_codec, plus a command given as
@@ -11,7 +11,7 @@
 ///
 /// coronet::redis::client (coronet/redis.hpp) is the full client built on it: pipelined
 /// commands from many coroutines, timeouts, pub/sub, reconnect.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/resp/encoder.hpp"

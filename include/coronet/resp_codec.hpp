@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::resp_codec: the Redis protocol (RESP2), server side. Decodes requests, both
 /// multibulk arrays (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`, what every client library and
 /// redis-cli send) and inline commands (`PING\r\n`, what telnet users and
@@ -45,7 +45,7 @@
 /// names the problem in Redis's words, for a `-ERR Protocol error: ...` reply.
 ///
 /// Not here: decoding replies (a client's side of RESP) and RESP3.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/resp/detail/request_decoder.hpp"

@@ -1,8 +1,8 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// Umbrella header for coronet's JSON-RPC 2.0 layer: rpc::router (alias rpc::server),
 /// rpc::client, rpc::error. See docs/rpc.md.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/rpc/client.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::send_result: what try_send() did with a frame. It converts to bool (true:
 /// queued), which is all try_send() used to answer, so `if (!out.try_send(m))` reads as
 /// before; status() tells a full queue (a slow reader: drop it or wait) from a closed
@@ -7,14 +7,18 @@
 ///
 ///   auto r = out.try_send(message);
 ///   if (r.status() == coronet::send_status::full) out.close(coronet::errc::outbox_full);
-/// @endverbatim
+/// @endcode
 #pragma once
 
 namespace coronet {
 
 /// What try_send() did: queued the frame, refused it because high_water_mark bytes are
 /// queued (full), or refused it because the stream is closed.
-enum class send_status { queued, full, closed };
+enum class send_status {
+  queued,  ///< queued for the writer
+  full,    ///< refused: high_water_mark bytes are already queued
+  closed,  ///< refused: the stream is closed
+};
 
 /// What try_send() did with a frame; converts to bool, true when queued (see the file
 /// comment).

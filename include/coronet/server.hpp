@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::server: accepts TCP connections and runs a coroutine per connection.
 ///
 ///   asio::awaitable<void> echo(coronet::connection conn);   // see connection.hpp
@@ -36,7 +36,7 @@
 /// passed once to `on_handshake_error` (default: one line on stderr). The handler's
 /// connection is the same type as over TCP; when it returns, close_notify is sent (not
 /// waited for) and the socket closed.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"

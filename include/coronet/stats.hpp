@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// What a coronet::server counts, and what it tells an observer about each connection.
 ///
 ///   auto s = server.stats();   // a snapshot, safe from any thread
@@ -17,7 +17,7 @@
 ///
 /// Prometheus: coronet/prometheus.hpp renders a snapshot; coronet/metrics_server.hpp
 /// serves it. docs/observability.md lists what moves each counter.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/proxy_protocol.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::sync_wait: runs one awaitable to completion on a fresh io_context in the
 /// calling thread and returns its result, or rethrows what it threw. The `main` of a
 /// client, like #[tokio::main] or asio::co_spawn with use_future, without the
@@ -14,7 +14,7 @@
 /// Work the awaitable spawned on the same io_context (co_spawn on its executor) also
 /// runs until it is done, so sync_wait returns once nothing is left to do: a coroutine
 /// that never ends keeps it waiting, as it would keep io_context::run().
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <asio/awaitable.hpp>

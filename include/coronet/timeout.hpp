@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::with_timeout: bound any awaitable operation by a deadline.
 ///
 ///   auto n = co_await coronet::with_timeout(conn.read_some(asio::buffer(buf)), 5s);
@@ -8,7 +8,7 @@
 /// cancellation, which socket and timer operations support) and with_timeout throws
 /// std::system_error with coronet::errc::timed_out. An operation that ignores
 /// cancellation is waited for: the timeout cannot abandon work still in flight.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/errc.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::tls: TLS 1.2 and 1.3 through OpenSSL, for servers (server_options::tls) and
 /// clients (connect_options::tls). Target coronet::tls; the only part of coronet that
 /// needs OpenSSL.
@@ -23,7 +23,7 @@
 /// runs. New connections get the new certificate; existing ones are untouched; a reload
 /// that fails throws and leaves the old certificate in place. docs/tls.md has a
 /// walk-through with scripts/make-cert.sh.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/tls_context.hpp"
@@ -36,7 +36,10 @@
 namespace coronet::tls {
 
 /// A TLS protocol version: TLS 1.2 or TLS 1.3.
-enum class version { tls1_2, tls1_3 };
+enum class version {
+  tls1_2,  ///< TLS 1.2
+  tls1_3,  ///< TLS 1.3
+};
 
 /// What make_server_context() loads: the server's certificate and key, mutual TLS, ALPN.
 struct server_settings {

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::tls_context and coronet::tls_info: what the core needs to know about TLS,
 /// without OpenSSL.
 ///
@@ -15,7 +15,7 @@
 ///
 /// Handlers then get the same coronet::connection as over plain TCP; conn.tls() says
 /// whether, and what was negotiated.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <memory>

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The version of coronet: the headers' (macros) and the compiled library's
 /// (coronet::version()).
 ///
@@ -10,7 +10,7 @@
 /// the minor version may break programs; from 1.0 on only a new major version does.
 /// CMakeLists.txt's project(VERSION) is the one source: the build fails when this file
 /// says otherwise.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <string_view>

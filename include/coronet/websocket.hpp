@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The WebSocket layer (RFC 6455) on coronet's framing layer: see docs/websocket.md.
 ///
 ///   #include <coronet/websocket.hpp>
@@ -7,7 +7,7 @@
 /// Part of the core target (coronet::coronet): the handshake's SHA-1 is built in, so it
 /// needs nothing more. Not in coronet.hpp, as json.hpp is not: a program that does not
 /// speak WebSocket does not compile it.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/http/request.hpp"

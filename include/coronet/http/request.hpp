@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::http::request and read_request(): one HTTP/1.1 request head read from a
 /// connection, with the limits a server reading from strangers needs.
 ///
@@ -20,7 +20,7 @@
 /// Each refusal is answered, then the connection is hung up and read_request returns
 /// nothing. A peer that sends nothing at all within head_timeout is closed without an
 /// answer.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::http::parse_request_head: the head of an HTTP/1.1 request (RFC 9112), that is
 /// the request line and the header fields up to the blank line, parsed in place.
 ///
@@ -34,7 +34,7 @@
 ///
 /// A fail is decided as soon as the bytes that make the request invalid have arrived: a
 /// peer that sends "hello\r\n" is answered at once, not after the timeout.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <cstddef>

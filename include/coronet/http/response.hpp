@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::http::response and respond(): answer a request read by read_request().
 ///
 ///   coronet::http::response page;
@@ -17,7 +17,7 @@
 /// peer closes too, for at most a second. (Closing with unread input sends RST, which can
 /// destroy the response before the peer reads it: a 431 to a client still sending its
 /// oversized head.)
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::redis::backoff: bounded exponential backoff with jitter, for reconnect
 /// loops.
 ///
@@ -17,7 +17,7 @@
 /// The step doubles from `first` up to `max`; each next() returns a random duration
 /// between half the step and the step ("equal jitter"), so many clients that lost the
 /// same server do not all come back in the same millisecond. Not thread-safe.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <chrono>

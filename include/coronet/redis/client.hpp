@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::redis::client: one connection to Redis, commands from any number of
 /// coroutines pipelined over it.
 ///
@@ -34,7 +34,7 @@
 /// io_context run by one thread, or a strand). From another thread, co_spawn onto it.
 /// The client object must outlive a reconnect() in progress; command() and pipeline()
 /// keep the connection alive by themselves.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/redis/client_options.hpp"

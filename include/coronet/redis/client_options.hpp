@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::redis::client_options: how redis::client and redis::subscriber connect, how
 /// long they wait, and what they accept from the server; redis::parse_url for the
 /// redis://[user[:password]@]host[:port] form.
@@ -9,7 +9,7 @@
 ///   o.username = u.username;
 ///   o.password = u.password.empty() ? password_from_a_file_or_the_environment() : u.password;
 ///   auto redis = co_await coronet::redis::client::connect(u.host, u.port, o);
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/resp/reply_decoder.hpp"

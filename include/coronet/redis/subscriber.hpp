@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::redis::subscriber: one connection in Redis's subscribe mode, receiving the
 /// messages published to its channels and patterns.
 ///
@@ -35,7 +35,7 @@
 ///
 /// Threading: as redis::client, use it only from coroutines on the executor that
 /// connected it; the object must outlive a reconnect() in progress.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/redis/client_options.hpp"

@@ -1,9 +1,9 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::resp::encoder: appends RESP2 values (resp/reply.hpp, plain string_views as
 /// bulk strings, decoded requests as commands) to an output buffer. The encoding half of
 /// resp_codec; stateless, so outboxes may encode on any thread.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/codec.hpp"

@@ -1,7 +1,7 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::resp_options: the limits of resp_codec's request decoder (security settings).
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <cstddef>

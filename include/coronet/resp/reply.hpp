@@ -1,8 +1,8 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The RESP2 values resp_codec encodes: replies (framed::write(resp::integer{3}) and so
 /// on) and commands for clients.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::resp::reply_decoder: RESP2 replies (`+`, `-`, `:`, `$`, `*`) into owning
 /// resp::value trees; the client half of RESP. A coronet::codec decoder (codec.hpp), so
 /// it runs under framed<> as well as in coronet::redis's own reader.
@@ -22,7 +22,7 @@
 /// byte, a non-numeric or negative length other than -1, a missing CRLF, CR or LF
 /// inside a simple string or error): coronet::errc::bad_message. Either way the stream
 /// is over: the reply boundaries are lost.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/codec.hpp"

@@ -1,8 +1,8 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::resp::request: one decoded Redis request, its arguments as views into the
 /// read buffer; and resp::iequals for comparing command names.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::resp::value: one decoded RESP2 reply, owning its bytes (the client side of
 /// RESP; requests on the server side are views, resp/request.hpp).
 ///
@@ -11,7 +11,7 @@
 ///
 /// Owning, unlike the request views: a reply is handed to the coroutine that asked for
 /// it, which runs after the read buffer has moved on.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,14 @@ namespace coronet::resp {
 #endif
 /// The type of a decoded reply: resp::value::kind. `null` stands for both the null bulk
 /// string and the null array; the others are the RESP2 types of the same names.
-enum class kind { simple_string, error, integer, bulk_string, null, array };
+enum class kind {
+  simple_string,  ///< `+OK`: text in `text`
+  error,          ///< `-ERR ...`: the error's text in `text`
+  integer,        ///< `:42`: the number in `integer`
+  bulk_string,    ///< `$5 hello`: bytes in `text`
+  null,           ///< `$-1` or `*-1`: no value
+  array,          ///< `*2 ...`: the elements in `elements`
+};
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif

@@ -1,8 +1,8 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The values an rpc::client call works with: positional(...) params, a batch under
 /// construction, and one call's result.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/json_channel.hpp"

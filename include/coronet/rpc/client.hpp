@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::rpc::client: JSON-RPC 2.0 calls over one connection.
 ///
 ///   using coronet::rpc::positional;
@@ -37,7 +37,7 @@
 ///
 /// Lifetime: destroying (or close()-ing) the client closes the connection; coroutines
 /// still inside call() then fail with connection_closed. The reader ends with it.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"

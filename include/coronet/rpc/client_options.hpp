@@ -1,7 +1,7 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::rpc::client_options: deadlines and limits of an rpc::client.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/framed_options.hpp"

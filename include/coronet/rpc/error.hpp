@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::rpc::error: a JSON-RPC 2.0 error object as a C++ exception.
 ///
 ///   asio::awaitable<nlohmann::json> withdraw(nlohmann::json params) {
@@ -12,7 +12,7 @@
 /// server answered with an error. The predefined codes of the specification are the
 /// constants below; -32099..-32000 are reserved for implementation-defined server errors
 /// and everything outside -32768..-32000 is free for applications.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <nlohmann/json.hpp>

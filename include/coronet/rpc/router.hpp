@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::rpc::router: JSON-RPC 2.0 methods served over any coronet framing. (Its
 /// earlier name, rpc::server, is an alias: it routes calls to methods and does not
 /// listen; a coronet::server does that.)
@@ -62,7 +62,7 @@
 /// Security settings are in router_options; the size of one request is bounded by the
 /// codec (line_codec: 64 KiB). A frame over that limit, or any other framing or stream
 /// error, ends the connection: the byte stream cannot be trusted to resynchronize.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"

@@ -1,8 +1,8 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::rpc::router_options and method_function: the settings and the method type of
 /// a JSON-RPC 2.0 router (rpc/router.hpp).
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <asio/awaitable.hpp>

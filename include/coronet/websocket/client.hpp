@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::websocket::connect(): the client side of the opening handshake.
 ///
 ///   auto ws = co_await coronet::websocket::connect("127.0.0.1", 8080, "/chat");
@@ -13,7 +13,7 @@
 /// refusal or a bad answer throws websocket::handshake_error (errc::upgrade_failed)
 /// whose status() is the HTTP status the server answered (0 if it was not HTTP). Over TLS
 /// (wss) set options.connect.tls, as for coronet::connect().
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connect.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::websocket::close_code: the status codes of a WebSocket close frame (RFC 6455
 /// section 7.4), and the std::error_category that carries them.
 ///
@@ -13,7 +13,7 @@
 ///   }
 ///
 /// websocket::stream does exactly that for you.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::websocket::codec: WebSocket framing (RFC 6455 section 5) as a coronet codec.
 ///
 ///   coronet::framed<coronet::websocket::codec> ws{std::move(conn)};   // server side
@@ -38,7 +38,7 @@
 ///
 /// Security: max_message bounds the reassembly buffer and, with a frame header, the
 /// read buffer (max_buffered()); a connection costs at most about twice max_message.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/codec.hpp"
@@ -57,7 +57,10 @@
 namespace coronet::websocket {
 
 /// Which end of the connection a codec is: it decides who masks frames.
-enum class role { server, client };
+enum class role {
+  server,  ///< takes masked frames, sends unmasked ones
+  client,  ///< sends masked frames, takes unmasked ones
+};
 
 /// How a codec frames: its role, and the memory a connection may make it hold.
 struct codec_options {

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The frames of a WebSocket connection (RFC 6455 section 5) as coronet values.
 ///
 /// What websocket::codec decodes is a websocket::frame: a whole message (op text or
@@ -17,7 +17,7 @@
 ///
 /// A text message as a plain string is what lets outbox<websocket::codec> and
 /// broadcast_group<websocket::codec> send text unchanged: out.try_send(std::string_view).
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/websocket/close_code.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// The WebSocket opening handshake (RFC 6455 section 4) as pure functions, for routing and
 /// for tests; websocket::accept() and websocket::connect() use them.
 ///
@@ -13,7 +13,7 @@
 ///        Sec-WebSocket-Key missing, repeated, or not the base64 of 16 bytes
 ///   426  Sec-WebSocket-Version missing or not 13 (answered with
 ///        "Sec-WebSocket-Version: 13", RFC 6455 4.4)
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/http/request.hpp"

@@ -1,5 +1,5 @@
 /// @file
-/// @verbatim
+/// @code{.unparsed}
 /// coronet::websocket::stream: a WebSocket connection, server or client side, after the
 /// opening handshake. Made by websocket::accept() (server) or websocket::connect()
 /// (client, client.hpp).
@@ -37,7 +37,7 @@
 /// Thread safety: like framed<>, a stream is used on its connection's executor; the
 /// outbox is the part for other threads. Do not move a stream while one of its
 /// operations is pending.
-/// @endverbatim
+/// @endcode
 #pragma once
 
 #include "coronet/connection.hpp"
