@@ -60,7 +60,8 @@ struct metrics_server_options {
   /// Security: at most this many connections are held. A newcomer beyond them closes the
   /// kept-alive connection idle the longest between requests (as nginx's keep-alive
   /// pool), so idle connections never lock a scraper out; with none idle, it is closed
-  /// at once. A scraper needs one or two.
+  /// at once. While an evicted connection finishes a request that arrived as it was
+  /// closed, one more than this is held. A scraper needs one or two.
   std::size_t max_connections = 16;
   /// Security: a kept-alive connection with no request for this long is closed (and so
   /// is one whose peer stops reading a response). Longer than a usual scrape interval

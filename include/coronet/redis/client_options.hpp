@@ -44,7 +44,8 @@ struct client_options {
   /// `CLIENT SETNAME client_name` right after connecting, when not empty: names the
   /// connection in CLIENT LIST and the slow log.
   std::string client_name{};
-  /// ACL user for AUTH; empty: the default user. Sent only with a password.
+  /// ACL user for AUTH; empty: the default user. Needs a password: a username without
+  /// one fails to connect with errc::redis_auth_failed.
   std::string username{};
   /// Security, subscriber only: messages queued for receive() before the subscriber
   /// stops reading from the socket. A consumer slower than its publishers then backs up
