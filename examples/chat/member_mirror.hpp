@@ -83,7 +83,7 @@ class member_mirror {
   // Starts a sync; the caller runs the snapshot script with the returned token. A sync
   // not finished is abandoned first: deliver what abandon() returns before this.
   std::uint64_t begin_sync() {
-    sync_.emplace();
+    sync_ = sync{};  // not emplace(): clang 14 cannot see sync as default-constructible here
     sync_->token = ++last_token_;
     return sync_->token;
   }
