@@ -18,11 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
-# Cache hits across checkouts in different directories (CI clones afresh each time):
-# hash paths relative to the checkout, not the checkout's own directory.
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+source scripts/ccache_env.sh
 jobs=$(nproc)
 
 echo "== API reference (Doxygen; undocumented public entities fail) ==" >&2
