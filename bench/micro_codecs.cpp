@@ -8,9 +8,9 @@
 // included), frames/s (items), and allocs_per_frame from the counting operator new.
 #include "alloc_counter.hpp"
 
-#include <coronet/length_prefixed_codec.hpp>
-#include <coronet/line_codec.hpp>
-#include <coronet/resp_codec.hpp>
+#include <coronet/framing/length_prefixed_codec.hpp>
+#include <coronet/framing/line_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -4,7 +4,7 @@
 // typical chat line, and an object of about 4 KiB with nested arrays and objects.
 #include "alloc_counter.hpp"
 
-#include <coronet/json_channel.hpp>
+#include <coronet/json/json_channel.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -9,9 +9,9 @@
 // reports coronet_per_asio = coronet rate / Asio rate (1.0 = no overhead).
 #include "alloc_counter.hpp"
 
-#include <coronet/connection.hpp>
-#include <coronet/framed.hpp>
-#include <coronet/line_codec.hpp>
+#include <coronet/core/connection.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/framing/line_codec.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>

@@ -4,7 +4,7 @@
 // contract on every answer.
 #pragma once
 
-#include <coronet/codec.hpp>
+#include <coronet/framing/codec.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -82,7 +82,7 @@ auto decode_stream(Codec codec, std::string_view stream, const std::vector<std::
       if (r.status == decode_status::more) {
         // framed<> grows its buffer for more only up to max_buffered(): a decoder that
         // asks for more past that would let a peer make the server buffer without bound.
-        check(buf.size() < limit, "need_more with max_buffered() bytes already buffered");
+        check(buf.size() < limit, "more with max_buffered() bytes already buffered");
         check(r.needed == 0 || r.needed > buf.size(), "needed not above what is buffered");
         break;
       }

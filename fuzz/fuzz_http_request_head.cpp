@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(!whole.error.empty(), "failure without a reason");
       check(whole.size == 0, "failure with a size");
       break;
-    case parse_status::done:
+    case parse_status::ready:
       check(whole.size > 0 && whole.size <= all.size(), "head size outside the input");
       check(whole.size <= limits.max_head_size, "head over the size limit");
       check(whole_head.headers.size() <= limits.max_headers, "more fields than the limit");
@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     last = parse_request_head(buf, h, limits);
     if (last.status == parse_status::more) continue;
     check(same(last, whole), "a prefix answers other than the whole input");
-    if (last.status == parse_status::done)
+    if (last.status == parse_status::ready)
       check_head(h, std::string_view{buf}.substr(0, last.size));
     break;
   }
@@ -100,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(last.status != parse_status::more || whole.status == parse_status::more,
         "fed in pieces, the parser never answered");
 
-  if (whole.status == parse_status::done) {
+  if (whole.status == parse_status::ready) {
     request_head shorter, alone;
     check(parse_request_head(all.substr(0, whole.size - 1), shorter, limits).status ==
               parse_status::more,

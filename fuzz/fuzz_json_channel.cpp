@@ -1,9 +1,9 @@
 // libFuzzer target: the JSON channel's receive path: line framing in arbitrary
-// chunkings, then parse_message() on every line, as json_channel<>::receive() does.
+// chunkings, then parse_message() on every line, as json_channel<>::read() does.
 #include "fuzz_common.hpp"
 
-#include <coronet/json_channel.hpp>
-#include <coronet/line_codec.hpp>
+#include <coronet/json/json_channel.hpp>
+#include <coronet/framing/line_codec.hpp>
 
 using namespace coronet;
 using coronet::fuzz::check;

@@ -2,7 +2,7 @@
 // taken from the first input byte.
 #include "fuzz_common.hpp"
 
-#include <coronet/length_prefixed_codec.hpp>
+#include <coronet/framing/length_prefixed_codec.hpp>
 
 using namespace coronet;
 using coronet::fuzz::check;

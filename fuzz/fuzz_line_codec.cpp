@@ -1,7 +1,7 @@
 // libFuzzer target: line_codec decoding in arbitrary chunkings.
 #include "fuzz_common.hpp"
 
-#include <coronet/line_codec.hpp>
+#include <coronet/framing/line_codec.hpp>
 
 using namespace coronet;
 using coronet::fuzz::check;

@@ -4,7 +4,7 @@
 // same with anything appended.
 #include "fuzz_common.hpp"
 
-#include <coronet/proxy_protocol.hpp>
+#include <coronet/proxy/proxy_protocol.hpp>
 
 using namespace coronet;
 using coronet::fuzz::check;
@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view all{reinterpret_cast<const char*>(data), size};
   proxy_header header;
   const auto r = parse_proxy_header(all, header);
-  if (r.status != proxy_parse_status::done) return 0;
+  if (r.status != proxy_parse_status::ready) return 0;
   check(r.size > 0 && r.size <= all.size(), "header size outside the input");
   check(r.size <= max_proxy_header_size, "header over the size limit");
   check(header.version == 1 || header.version == 2, "no version");
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   proxy_header again;
   const auto exact = parse_proxy_header(all.substr(0, r.size), again);
-  check(exact.status == proxy_parse_status::done && exact.size == r.size,
+  check(exact.status == proxy_parse_status::ready && exact.size == r.size,
         "the header alone parses differently");
   check(again.source == header.source && again.local == header.local &&
             again.unique_id == header.unique_id,

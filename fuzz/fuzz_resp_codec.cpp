@@ -2,7 +2,7 @@
 // chunkings, with small limits taken from the first input byte.
 #include "fuzz_common.hpp"
 
-#include <coronet/resp_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 using namespace coronet;
 using coronet::fuzz::check;

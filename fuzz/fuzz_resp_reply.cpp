@@ -5,7 +5,7 @@
 // resp_client_codec decodes to the same value.
 #include "fuzz_common.hpp"
 
-#include <coronet/resp_client_codec.hpp>
+#include <coronet/resp/resp_client_codec.hpp>
 
 using namespace coronet;
 using coronet::fuzz::check;

@@ -7,8 +7,8 @@
 
 #include <kv.hpp>
 
-#include <coronet/framed.hpp>
-#include <coronet/resp_codec.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <doctest/doctest.h>
 

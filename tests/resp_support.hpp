@@ -5,8 +5,8 @@
 #include "script_stream.hpp"
 #include "support.hpp"
 
-#include <coronet/framed.hpp>
-#include <coronet/resp_codec.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <string>
 #include <vector>
@@ -31,7 +31,7 @@ inline decode_status decode_all(resp_codec& codec, std::string_view input, std::
       at += r.consumed;
       continue;
     }
-    if (r.status == decode_status::error && error != nullptr) *error = r.error;
+    if (r.status == decode_status::fail && error != nullptr) *error = r.error;
     return r.status;
   }
 }

@@ -1,5 +1,5 @@
 // The JSON-RPC tests' shared pieces: the example's methods plus test methods (slow,
-// failing, counting, typed) in one rpc::server, served on loopback in either framing, and
+// failing, counting, typed) in one rpc::router, served on loopback in either framing, and
 // raw exchanges that show every reply the server sends, or that it sends none.
 #pragma once
 
@@ -104,8 +104,8 @@ inline asio::awaitable<json> get_recorded(json /*params*/) {
   co_return recorded;
 }
 
-inline rpc::server make_rpc(rpc::server_options options = {}) {
-  rpc::server r{options};
+inline rpc::router make_rpc(rpc::router_options options = {}) {
+  rpc::router r{options};
   examples::add_spec_methods(r);
   r.add("echo", echo_later);
   r.add("sleep", sleep_ms);
@@ -124,13 +124,13 @@ enum class framing { line, length };
 
 // The example server on 127.0.0.1, a free port, in its own thread.
 struct rpc_fixture {
-  explicit rpc_fixture(framing f = framing::line, rpc::server_options options = {},
+  explicit rpc_fixture(framing f = framing::line, rpc::router_options options = {},
                        server_options base = {})
       : rpc(make_rpc(options)), srv(handler(f), std::move(base)) {}
 
   std::uint16_t port() const { return srv.port(); }
 
-  rpc::server rpc;
+  rpc::router rpc;
   running_server srv;
 
  private:

@@ -29,7 +29,7 @@ using namespace std::chrono_literals;
 // handler refers to must be declared before it (and so outlive it). `options` may set
 // anything but the address:
 //
-//   running_server s{echo_handler, {.idle_timeout = 200ms}};
+//   running_server s{echo_handler, {.limits = {.idle_timeout = 200ms}}};
 //   run(client(s.port()));
 class running_server {
  public:

@@ -2,7 +2,7 @@
 // and each overflow policy for a member that does not read.
 #include "support.hpp"
 
-#include <coronet/broadcast_group.hpp>
+#include <coronet/framing/broadcast_group.hpp>
 
 #include <asio/post.hpp>
 

@@ -1,7 +1,7 @@
 // line_codec and length_prefixed_codec as pure functions: no streams, no sockets.
-#include <coronet/framed.hpp>
-#include <coronet/length_prefixed_codec.hpp>
-#include <coronet/line_codec.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/framing/length_prefixed_codec.hpp>
+#include <coronet/framing/line_codec.hpp>
 
 #include <doctest/doctest.h>
 
@@ -26,7 +26,7 @@ decode_status decode_all(Codec& codec, std::string_view input, std::vector<std::
       at += r.consumed;
       continue;
     }
-    if (r.status == decode_status::error && error != nullptr) *error = r.error;
+    if (r.status == decode_status::fail && error != nullptr) *error = r.error;
     return r.status;
   }
 }
@@ -37,7 +37,7 @@ TEST_SUITE("codecs") {
   TEST_CASE("splits LF and CRLF lines and keeps empty lines") {
     line_codec codec;
     std::vector<std::string> frames;
-    CHECK(decode_all(codec, "one\ntwo\r\n\n\r\nlast", frames) == decode_status::need_more);
+    CHECK(decode_all(codec, "one\ntwo\r\n\n\r\nlast", frames) == decode_status::more);
     CHECK(frames == std::vector<std::string>{"one", "two", "", ""});
   }
 
@@ -58,11 +58,11 @@ TEST_SUITE("codecs") {
   TEST_CASE("max_length exactly passes and one byte over fails") {
     line_codec codec{{.max_length = 8}};
     std::vector<std::string> frames;
-    CHECK(decode_all(codec, "12345678\n", frames) == decode_status::need_more);
-    CHECK(decode_all(codec, "12345678\r\n", frames) == decode_status::need_more);
+    CHECK(decode_all(codec, "12345678\n", frames) == decode_status::more);
+    CHECK(decode_all(codec, "12345678\r\n", frames) == decode_status::more);
     CHECK(frames == std::vector<std::string>{"12345678", "12345678"});
     std::error_code ec;
-    CHECK(decode_all(codec, "123456789\n", frames, &ec) == decode_status::error);
+    CHECK(decode_all(codec, "123456789\n", frames, &ec) == decode_status::fail);
     CHECK(ec == errc::frame_too_large);
   }
 
@@ -70,15 +70,15 @@ TEST_SUITE("codecs") {
     line_codec codec{{.max_length = 8}};
     std::vector<std::string> frames;
     // Eight bytes: could still be a valid line.
-    CHECK(decode_all(codec, "12345678", frames) == decode_status::need_more);
+    CHECK(decode_all(codec, "12345678", frames) == decode_status::more);
     // A ninth byte that is not '\r' settles it.
     std::error_code ec;
-    CHECK(decode_all(codec, "123456789", frames, &ec) == decode_status::error);
+    CHECK(decode_all(codec, "123456789", frames, &ec) == decode_status::fail);
     CHECK(ec == errc::frame_too_large);
     // "12345678\r" may still be "12345678\r\n"; one more non-'\n' byte is too much.
     line_codec fresh{{.max_length = 8}};
-    CHECK(decode_all(fresh, "12345678\r", frames) == decode_status::need_more);
-    CHECK(decode_all(fresh, "12345678\rx", frames, &ec) == decode_status::error);
+    CHECK(decode_all(fresh, "12345678\r", frames) == decode_status::more);
+    CHECK(decode_all(fresh, "12345678\rx", frames, &ec) == decode_status::fail);
   }
 
   TEST_CASE("an endless line is rejected after scanning no more than the limit") {
@@ -86,7 +86,7 @@ TEST_SUITE("codecs") {
     std::string flood(1 << 20, 'x');
     std::error_code ec;
     auto r = codec.decode(std::span<const char>(flood.data(), flood.size()));
-    CHECK(r.status == decode_status::error);
+    CHECK(r.status == decode_status::fail);
     CHECK(r.error == errc::frame_too_large);
   }
 
@@ -94,7 +94,7 @@ TEST_SUITE("codecs") {
     line_codec codec;
     std::string buf = "abc";
     CHECK(codec.decode(std::span<const char>(buf.data(), buf.size())).status ==
-          decode_status::need_more);
+          decode_status::more);
     buf += "def\nrest";
     auto r = codec.decode(std::span<const char>(buf.data(), buf.size()));
     REQUIRE(r.status == decode_status::ready);
@@ -106,7 +106,7 @@ TEST_SUITE("codecs") {
     std::string rest = "partial\r";
     line_codec strict;
     auto r = strict.decode_eof(std::span<const char>(rest.data(), rest.size()));
-    CHECK(r.status == decode_status::error);
+    CHECK(r.status == decode_status::fail);
     CHECK(r.error == errc::truncated_frame);
     line_codec lenient{{.final_line_without_delimiter = true}};
     r = lenient.decode_eof(std::span<const char>(rest.data(), rest.size()));
@@ -137,7 +137,7 @@ TEST_SUITE("codecs") {
     CHECK(out == "123456789\n");
     line_codec reader{{.max_length = 4}};
     auto r = reader.decode(std::span<const char>(out.data(), out.size()));
-    CHECK(r.status == decode_status::error);
+    CHECK(r.status == decode_status::fail);
     CHECK(r.error == errc::frame_too_large);
     CHECK(codec.max_frame() == 4);
   }
@@ -154,7 +154,7 @@ TEST_SUITE("codecs") {
         for (const auto& s : sent)
           codec.encode(std::string_view{s}, out);
         std::vector<std::string> frames;
-        CHECK(decode_all(codec, out, frames) == decode_status::need_more);
+        CHECK(decode_all(codec, out, frames) == decode_status::more);
         CHECK(frames == sent);
       }
     }
@@ -180,7 +180,7 @@ TEST_SUITE("codecs") {
     CHECK(frames.size() == 1);
     std::string header("\0\0\0\x0b", 4);  // 11: only the header has arrived
     std::error_code ec;
-    CHECK(decode_all(codec, header, frames, &ec) == decode_status::error);
+    CHECK(decode_all(codec, header, frames, &ec) == decode_status::fail);
     CHECK(ec == errc::frame_too_large);
     // The limit is on input: a longer payload is still written (the header holds it).
     std::string longer;
@@ -193,7 +193,7 @@ TEST_SUITE("codecs") {
     length_prefixed_codec codec{{.header_bytes = 8}};
     std::string header("\x80\0\0\0\0\0\0\0", 8);
     auto r = codec.decode(std::span<const char>(header.data(), header.size()));
-    CHECK(r.status == decode_status::error);
+    CHECK(r.status == decode_status::fail);
     CHECK(r.error == errc::frame_too_large);
   }
 
@@ -201,10 +201,10 @@ TEST_SUITE("codecs") {
     length_prefixed_codec codec{{.header_bytes = 2}};
     std::string part("\0\5ab", 4);
     auto r = codec.decode(std::span<const char>(part.data(), 1));
-    CHECK(r.status == decode_status::need_more);
+    CHECK(r.status == decode_status::more);
     CHECK(r.needed == 2);
     r = codec.decode(std::span<const char>(part.data(), part.size()));
-    CHECK(r.status == decode_status::need_more);
+    CHECK(r.status == decode_status::more);
     CHECK(r.needed == 7);
   }
 
@@ -218,7 +218,7 @@ TEST_SUITE("codecs") {
     CHECK(frames == std::vector<std::string>{"abc"});
     std::string bad("\0\1", 2);
     std::error_code ec;
-    CHECK(decode_all(codec, bad, frames, &ec) == decode_status::error);
+    CHECK(decode_all(codec, bad, frames, &ec) == decode_status::fail);
     CHECK(ec == errc::bad_message);
   }
 

@@ -3,7 +3,7 @@
 #include "script_stream.hpp"
 #include "support.hpp"
 
-#include <coronet/framed.hpp>
+#include <coronet/framing/framed.hpp>
 
 using namespace coronet;
 using namespace coronet::test;
@@ -41,13 +41,13 @@ TEST_SUITE("codecs") {
     auto decode = [&](std::string_view s) {
       return codec.decode(std::span<const char>(s.data(), s.size()));
     };
-    CHECK(decode("5:hel").status == decode_status::need_more);
+    CHECK(decode("5:hel").status == decode_status::more);
     CHECK(decode("5:hel").needed == 8);
     CHECK(decode("5:hello,").frame == "hello");
     CHECK(decode("5:hello;").error == errc::bad_message);
     CHECK(decode("x:").error == errc::bad_message);
     CHECK(decode("101:").error == errc::frame_too_large);
     CHECK(decode("1234").error == errc::frame_too_large);  // four digits cannot fit 100
-    CHECK(decode("123").status == decode_status::need_more);
+    CHECK(decode("123").status == decode_status::more);
   }
 }

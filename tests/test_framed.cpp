@@ -4,10 +4,10 @@
 #include "script_stream.hpp"
 #include "support.hpp"
 
-#include <coronet/framed.hpp>
-#include <coronet/length_prefixed_codec.hpp>
-#include <coronet/line_codec.hpp>
-#include <coronet/resp_codec.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/framing/length_prefixed_codec.hpp>
+#include <coronet/framing/line_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <atomic>
 #include <cstdlib>

@@ -3,9 +3,9 @@
 // taken only once data arrives, and the byte count of a gathered send.
 #include "support.hpp"
 
-#include <coronet/framed.hpp>
-#include <coronet/length_prefixed_codec.hpp>
-#include <coronet/line_codec.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/framing/length_prefixed_codec.hpp>
+#include <coronet/framing/line_codec.hpp>
 #include <coronet/websocket/codec.hpp>
 
 #include <algorithm>

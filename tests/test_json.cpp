@@ -3,8 +3,8 @@
 #include "script_stream.hpp"
 #include "support.hpp"
 
-#include <coronet/json_channel.hpp>
-#include <coronet/length_prefixed_codec.hpp>
+#include <coronet/json/json_channel.hpp>
+#include <coronet/framing/length_prefixed_codec.hpp>
 
 using namespace coronet;
 using namespace coronet::test;
@@ -36,7 +36,7 @@ asio::awaitable<void> point_server(connection conn) {
   for (;;) {
     std::optional<demo::point> p;
     try {
-      p = co_await ch.template receive<demo::point>();
+      p = co_await ch.template read<demo::point>();
     } catch (const message_error& e) {
       ch.write(json{{"error", e.what()}, {"offset", e.offset()}});
       continue;
@@ -54,13 +54,13 @@ asio::awaitable<void> point_client(std::uint16_t port) {
   // co_await expression, "array used as initializer".)
   const demo::point first{1, 2, "a"};
   co_await ch.send(first);
-  auto back = co_await ch.template receive<demo::point>();
+  auto back = co_await ch.template read<demo::point>();
   REQUIRE(back);
   CHECK(*back == demo::point{2, 1, "a"});
 
   // Not JSON: an error comes back and the connection lives on.
   ch.frames().write(std::string_view{"{not json"});
-  std::optional<json> err = co_await ch.receive();
+  std::optional<json> err = co_await ch.read();
   REQUIRE(err);
   CHECK(err->at("error").get<std::string>().find("parse error") != std::string::npos);
   CHECK(err->at("offset").get<int>() > 0);
@@ -68,13 +68,13 @@ asio::awaitable<void> point_client(std::uint16_t port) {
   // JSON of the wrong shape: same.
   const json wrong_shape{{"x", "not a number"}};
   co_await ch.send(wrong_shape);
-  err = co_await ch.receive();
+  err = co_await ch.read();
   REQUIRE(err);
   CHECK(err->contains("error"));
 
   const demo::point last{7, 8, "still alive"};
   co_await ch.send(last);
-  back = co_await ch.template receive<demo::point>();
+  back = co_await ch.template read<demo::point>();
   REQUIRE(back);
   CHECK(back->x == 8);
 }
@@ -119,11 +119,11 @@ TEST_SUITE("json") {
         [](json_channel<line_codec, script_stream>* c, bool* rej,
            std::optional<json>* nxt) -> asio::awaitable<void> {
           try {
-            co_await c->receive();
+            co_await c->read();
           } catch (const message_error& e) {
             *rej = e.code() == errc::bad_message;
           }
-          *nxt = co_await c->receive();
+          *nxt = co_await c->read();
         }(&ch, &rejected, &next),
         [](std::exception_ptr e) {
           if (e) std::rethrow_exception(e);

@@ -5,7 +5,7 @@
 #include "kv_support.hpp"
 #include "process.hpp"
 
-#include <coronet/connect.hpp>
+#include <coronet/core/connect.hpp>
 
 #include <unistd.h>
 

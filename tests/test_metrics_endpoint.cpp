@@ -7,7 +7,7 @@
 #include "support.hpp"
 
 #include <coronet/http/request_head.hpp>
-#include <coronet/metrics_server.hpp>
+#include <coronet/metrics/metrics_server.hpp>
 
 #include <atomic>
 #include <cctype>
@@ -46,11 +46,11 @@ void check_every_split(const std::string& text, const http::request_limits& limi
   for (std::size_t k = 0; k < text.size(); ++k) {
     CAPTURE(k);
     const auto r = parse(std::string_view{text}.substr(0, k), nullptr, limits);
-    if (whole.status == parse_status::done) {
+    if (whole.status == parse_status::ready) {
       if (k < whole.size) {
         CHECK(r.status == parse_status::more);
       } else {
-        CHECK(r.status == parse_status::done);
+        CHECK(r.status == parse_status::ready);
         CHECK(r.size == whole.size);
       }
     } else if (r.status != parse_status::more) {
@@ -192,7 +192,7 @@ struct endpoint {
 
 metrics_server_options short_timeouts() {
   metrics_server_options o;
-  o.request_timeout = 300ms;
+  o.requests.head_timeout = 300ms;
   return o;
 }
 
@@ -228,7 +228,7 @@ TEST_SUITE("http") {
     const std::string input = text + "next request";
     http::request_head h;
     const auto r = parse(input, &h);
-    REQUIRE(r.status == parse_status::done);
+    REQUIRE(r.status == parse_status::ready);
     CHECK(r.size == text.size());
     CHECK(r.http_status == 0);
     CHECK(h.method == "GET");
@@ -257,7 +257,7 @@ TEST_SUITE("http") {
       return v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size();
     };
     http::request_head again;
-    REQUIRE(parse(text, &again).status == parse_status::done);
+    REQUIRE(parse(text, &again).status == parse_status::ready);
     CHECK(inside(again.method));
     CHECK(inside(again.target));
     for (const auto& f : again.headers) {
@@ -269,28 +269,28 @@ TEST_SUITE("http") {
   TEST_CASE("http: targets, empty lines before the request line, HTTP/1.0") {
     http::request_head h;
     auto r = parse("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", &h);
-    REQUIRE(r.status == parse_status::done);  // RFC 9112 2.2: leading empty lines ignored
+    REQUIRE(r.status == parse_status::ready);  // RFC 9112 2.2: leading empty lines ignored
     CHECK(r.size == 31);
     CHECK(h.path() == "/");
     CHECK(h.query().empty());
 
     REQUIRE(
         parse("GET http://example.com:9100/metrics?a=b HTTP/1.1\r\nHost: x\r\n\r\n", &h).status ==
-        parse_status::done);
+        parse_status::ready);
     CHECK(h.path() == "/metrics");  // absolute-form, as proxies send it
     CHECK(h.query() == "a=b");
     REQUIRE(parse("GET http://example.com HTTP/1.1\r\nHost: x\r\n\r\n", &h).status ==
-            parse_status::done);
+            parse_status::ready);
     CHECK(h.path() == "/");
-    REQUIRE(parse("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", &h).status == parse_status::done);
+    REQUIRE(parse("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", &h).status == parse_status::ready);
     CHECK(h.path() == "*");
 
     // HTTP/1.0 needs no Host, and is not kept alive unless it asks.
-    REQUIRE(parse("GET /metrics HTTP/1.0\r\n\r\n", &h).status == parse_status::done);
+    REQUIRE(parse("GET /metrics HTTP/1.0\r\n\r\n", &h).status == parse_status::ready);
     CHECK(h.version_minor == 0);
     CHECK(!h.keep_alive());
     REQUIRE(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &h).status ==
-            parse_status::done);
+            parse_status::ready);
     CHECK(h.keep_alive());
   }
 
@@ -298,14 +298,14 @@ TEST_SUITE("http") {
     // The head views its buffer, so each request is kept in a variable while it is used.
     http::request_head h;
     const auto close = get_request("/", "Connection: close\r\n");
-    REQUIRE(parse(close, &h).status == parse_status::done);
+    REQUIRE(parse(close, &h).status == parse_status::ready);
     CHECK(!h.keep_alive());
     const auto both = get_request("/", "Connection: keep-alive, CLOSE\r\n");
-    REQUIRE(parse(both, &h).status == parse_status::done);
+    REQUIRE(parse(both, &h).status == parse_status::ready);
     CHECK(!h.keep_alive());  // close wins
     const auto upgrade =
         get_request("/", "Connection: Upgrade\r\nUpgrade: websocket\r\nConnection: keep-alive\r\n");
-    REQUIRE(parse(upgrade, &h).status == parse_status::done);
+    REQUIRE(parse(upgrade, &h).status == parse_status::ready);
     CHECK(h.keep_alive());
     CHECK(h.has_token("connection", "upgrade"));
     CHECK(h.has_token("Connection", "KEEP-ALIVE"));  // tokens in repeated fields count too
@@ -314,7 +314,7 @@ TEST_SUITE("http") {
     CHECK(!h.has_token("connection", "keep"));  // whole elements only
     CHECK(h.count("connection") == 2);
     const auto closed = get_request("/", "Connection: ,, closed , \r\n");
-    REQUIRE(parse(closed, &h).status == parse_status::done);
+    REQUIRE(parse(closed, &h).status == parse_status::ready);
     CHECK(h.keep_alive());  // "closed" is not "close"
   }
 
@@ -353,7 +353,7 @@ TEST_SUITE("http") {
     std::string exact = get_request("/", "X: \r\n");
     exact.insert(exact.find("X: ") + 3, 64 - exact.size(), 'a');
     REQUIRE(exact.size() == 64);
-    CHECK(parse(exact, nullptr, limits).status == parse_status::done);
+    CHECK(parse(exact, nullptr, limits).status == parse_status::ready);
     std::string over = exact;
     over.insert(over.find("X: ") + 3, "a");
     CHECK(refusal(over, limits) == 431);
@@ -370,13 +370,13 @@ TEST_SUITE("http") {
     for (int i = 0; i < 63; ++i)
       fields += "X-" + std::to_string(i) + ": v\r\n";
     http::request_head h;
-    REQUIRE(parse(get_request("/", fields), &h).status == parse_status::done);
+    REQUIRE(parse(get_request("/", fields), &h).status == parse_status::ready);
     CHECK(h.headers.size() == 64);
     CHECK(refusal(get_request("/", fields + "One-More: v\r\n")) == 431);
     limits = {};
     limits.max_headers = 2;
     CHECK(refusal(get_request("/", "A: 1\r\nB: 2\r\n"), limits) == 431);
-    CHECK(parse(get_request("/", "A: 1\r\n"), nullptr, limits).status == parse_status::done);
+    CHECK(parse(get_request("/", "A: 1\r\n"), nullptr, limits).status == parse_status::ready);
   }
 
   TEST_CASE("http: malformed request lines are 400, at once") {
@@ -435,17 +435,17 @@ TEST_SUITE("http") {
     CHECK(refusal("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400);
     CHECK(refusal("GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n") == 400);
 
-    REQUIRE(parse(get_request("/", "Content-Length: 42\r\n"), &h).status == parse_status::done);
+    REQUIRE(parse(get_request("/", "Content-Length: 42\r\n"), &h).status == parse_status::ready);
     CHECK(h.content_length == 42u);
     CHECK(h.has_body());
-    REQUIRE(parse(get_request("/", "Content-Length: 0\r\n"), &h).status == parse_status::done);
+    REQUIRE(parse(get_request("/", "Content-Length: 0\r\n"), &h).status == parse_status::ready);
     CHECK(h.content_length == 0u);
     CHECK(!h.has_body());
     REQUIRE(parse(get_request("/", "Content-Length: 7\r\ncontent-length: 7\r\n"), &h).status ==
-            parse_status::done);
+            parse_status::ready);
     CHECK(h.content_length == 7u);
     REQUIRE(parse(get_request("/", "Content-Length: 18446744073709551615\r\n"), &h).status ==
-            parse_status::done);
+            parse_status::ready);
     CHECK(h.content_length == 18446744073709551615u);
     CHECK(refusal(get_request("/", "Content-Length: 18446744073709551616\r\n")) == 400);
     CHECK(refusal(get_request("/", "Content-Length: 7\r\nContent-Length: 8\r\n")) == 400);
@@ -455,7 +455,7 @@ TEST_SUITE("http") {
     CHECK(refusal(get_request("/", "Content-Length:\r\n")) == 400);
 
     REQUIRE(parse(get_request("/", "Transfer-Encoding: Chunked\r\n"), &h).status ==
-            parse_status::done);
+            parse_status::ready);
     CHECK(h.chunked);
     CHECK(h.has_body());
     CHECK(refusal(get_request("/", "Transfer-Encoding: gzip, chunked\r\n")) == 501);
@@ -469,7 +469,7 @@ TEST_SUITE("http") {
     http::request_head h;
     REQUIRE(parse(get_request("/a", "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n"), &h)
                 .status == parse_status::fail);
-    REQUIRE(parse("GET /b HTTP/1.0\r\n\r\n", &h).status == parse_status::done);
+    REQUIRE(parse("GET /b HTTP/1.0\r\n\r\n", &h).status == parse_status::ready);
     CHECK(h.target == "/b");
     CHECK(h.headers.empty());
     CHECK(!h.content_length);
@@ -667,7 +667,7 @@ TEST_SUITE("metrics") {
 
   TEST_CASE("metrics: idle kept-alive connections are closed after idle_timeout") {
     auto o = short_timeouts();
-    o.idle_timeout = 300ms;
+    o.limits.idle_timeout = 300ms;
     endpoint e{o};
     std::string rest = "unset";
     const auto client = [&]() -> asio::awaitable<void> {
@@ -705,7 +705,7 @@ TEST_SUITE("metrics") {
 
   TEST_CASE("metrics: connections over max_connections are closed, the others served") {
     metrics_server_options o;
-    o.max_connections = 1;
+    o.limits.max_connections = 1;
     endpoint e{o};
     http_response later;
     std::string refused = "unset";
@@ -733,7 +733,7 @@ TEST_SUITE("metrics") {
 
   TEST_CASE("metrics: at max_connections, a newcomer closes the longest-idle kept-alive one") {
     endpoint e;  // the defaults: 16 connections, 60 s idle timeout
-    const auto cap = e.server.options().max_connections;
+    const auto cap = e.server.options().limits.max_connections;
     http_response newcomer, still_kept;
     std::string oldest = "unset";
     const auto client = [&]() -> asio::awaitable<void> {

@@ -2,8 +2,8 @@
 #include "chat_support.hpp"
 #include "process.hpp"
 
-#include <coronet/io_backend.hpp>
-#include <coronet/length_prefixed_codec.hpp>
+#include <coronet/core/io_backend.hpp>
+#include <coronet/framing/length_prefixed_codec.hpp>
 #include <nlohmann/json.hpp>
 
 #include <regex>

@@ -4,7 +4,7 @@
 #include "process.hpp"
 #include "support.hpp"
 
-#include <coronet/proxy_protocol.hpp>
+#include <coronet/proxy/proxy_protocol.hpp>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/write.hpp>
@@ -82,8 +82,8 @@ struct reporting_server {
                },
                with_proxy(std::move(o))} {}
   static server_options with_proxy(server_options o) {
-    o.proxy_protocol = true;
-    o.on_handshake_error = [](const error_info&) {};
+    o.proxy.enabled = true;
+    o.observers.on_handshake_error = [](const error_info&) {};
     return o;
   }
   running_server server;
@@ -123,7 +123,7 @@ TEST_SUITE("proxy") {
   TEST_CASE("proxy: the specification's version 1 examples") {
     proxy_header h;
     auto r = parse("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nGET / HTTP/1.1\r\n", &h);
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(r.size == 47);
     CHECK(h.version == 1);
     CHECK(!h.local);
@@ -134,20 +134,20 @@ TEST_SUITE("proxy") {
         "PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
         "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
     r = parse(worst6, &h);
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(r.size == 104);
     CHECK(h.source.port() == 65535);
     CHECK(h.source.address().is_v6());
 
     r = parse("PROXY UNKNOWN\r\n", &h);
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(h.local);
     const std::string worst_unknown =
         "PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
         "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
     CHECK(worst_unknown.size() == 107);
     r = parse(worst_unknown, &h);
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(r.size == 107);
     CHECK(h.local);
   }
@@ -157,7 +157,7 @@ TEST_SUITE("proxy") {
     const auto with_tlvs = v2_tcp4(tlv(0x01, "h2") + tlv(0x02, "example.com") + tlv(0x04, "pad") +
                                    tlv(0x05, "id-123"));
     auto r = parse(with_tlvs + "payload", &h);
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(r.size == with_tlvs.size());
     CHECK(h.version == 2);
     CHECK(h.source == tcp::endpoint{asio::ip::make_address("203.0.113.7"), 4242});
@@ -170,17 +170,17 @@ TEST_SUITE("proxy") {
     six[15] = 1;  // ::1
     six[31] = 2;  // ::2
     r = parse(v2(1, 0x21, six + be16(1) + be16(2)), &h);
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(h.source == tcp::endpoint{asio::ip::make_address("::1"), 1});
 
     r = parse(v2(0, 0x00, ""), &h);  // LOCAL: a health check
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(h.local);
     r = parse(v2(0, 0x11, std::string(12, 'x')), &h);  // LOCAL may carry anything
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(h.local);
     r = parse(v2(1, 0x00, ""), &h);  // PROXY with UNSPEC: the socket's addresses stand
-    REQUIRE(r.status == proxy_parse_status::done);
+    REQUIRE(r.status == proxy_parse_status::ready);
     CHECK(h.local);
   }
 
@@ -199,7 +199,7 @@ TEST_SUITE("proxy") {
         REQUIRE(parse(h.substr(0, k)).status == proxy_parse_status::more);
       }
       auto r = parse(h + "rest of the stream");
-      REQUIRE(r.status == proxy_parse_status::done);
+      REQUIRE(r.status == proxy_parse_status::ready);
       CHECK(r.size == h.size());
     }
   }
@@ -249,7 +249,7 @@ TEST_SUITE("proxy") {
     // LOCAL keeps the socket's own address.
     said = exchange_now(s.server.port(), v2(0, 0, ""));
     CHECK(said.starts_with("127.0.0.1 "));
-    CHECK(s.server.server().proxy_refused_count() == 0);
+    CHECK(s.server.server().stats().total.closed(close_cause::proxy_refused) == 0);
   }
 
   // A peer that sends half a header and pauses must cost nothing while it pauses. The
@@ -285,7 +285,7 @@ TEST_SUITE("proxy") {
   TEST_CASE("proxy: bad headers untrusted peers and silence are refused and counted") {
     std::atomic<int> reported{0};
     server_options o;
-    o.proxy_header_timeout = std::chrono::milliseconds(300);
+    o.proxy.header_timeout = std::chrono::milliseconds(300);
     reporting_server s{o};
     const auto port = s.server.port();
     CHECK(exchange_now(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") == "");
@@ -299,18 +299,18 @@ TEST_SUITE("proxy") {
     }());
     // The silent one is counted as its handler-less coroutine ends, just after the close
     // its client saw.
-    for (int i = 0; i < 500 && s.server.server().proxy_refused_count() < 5; ++i)
+    for (int i = 0; i < 500 && s.server.server().stats().total.closed(close_cause::proxy_refused) < 5; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    CHECK(s.server.server().proxy_refused_count() == 5);
+    CHECK(s.server.server().stats().total.closed(close_cause::proxy_refused) == 5);
     // The server still serves a good header.
     CHECK(exchange_now(port, "PROXY TCP4 9.9.9.9 127.0.0.1 9 7000\r\n").starts_with("9.9.9.9 9 "));
 
     // Only trusted peers may send a header at all: 127.0.0.1 is not in 10.0.0.0/8.
     server_options strict;
-    strict.trusted_proxies = {"10.0.0.0/8", "192.168.1.1"};
+    strict.proxy.trusted = {"10.0.0.0/8", "192.168.1.1"};
     std::string refusal;
     std::error_code refusal_code;
-    strict.on_handshake_error = [&](const error_info& info) {
+    strict.observers.on_handshake_error = [&](const error_info& info) {
       try {
         std::rethrow_exception(info.error);
       } catch (const std::system_error& e) {
@@ -319,11 +319,11 @@ TEST_SUITE("proxy") {
       }
       ++reported;
     };
-    strict.proxy_protocol = true;
+    strict.proxy.enabled = true;
     running_server untrusting{echo_handler, strict};
     CHECK(exchange_now(untrusting.port(), "PROXY TCP4 9.9.9.9 127.0.0.1 9 7000\r\n") == "");
     untrusting.stop_and_wait();
-    CHECK(untrusting.server().proxy_refused_count() == 1);
+    CHECK(untrusting.server().stats().total.closed(close_cause::proxy_refused) == 1);
     CHECK(reported == 1);
     // Its own error, whose text says what happened once (it used to borrow TLS's:
     // "PROXY header refused: the peer is not a trusted proxy: TLS handshake failed").
@@ -331,9 +331,9 @@ TEST_SUITE("proxy") {
     CHECK(refusal == "the peer is not a trusted proxy: PROXY header refused");
 
     server_options broken;
-    broken.trusted_proxies = {"10.0.0.0/33"};
+    broken.proxy.trusted = {"10.0.0.0/33"};
     CHECK_THROWS_AS(server{broken}, std::invalid_argument);
-    broken.trusted_proxies = {"not an address"};
+    broken.proxy.trusted = {"not an address"};
     CHECK_THROWS_AS(server{broken}, std::invalid_argument);
   }
 }

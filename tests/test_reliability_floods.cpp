@@ -82,7 +82,7 @@ asio::awaitable<void> flood(std::uint16_t port, std::size_t total, flood_state* 
 
 void flood_test(std::size_t threads, std::size_t total, std::size_t cap) {
   raise_fd_limit();
-  running_server s{echo_handler, {.threads = threads, .max_connections = cap}};
+  running_server s{echo_handler, {.threads = threads, .limits = {.max_connections = cap}}};
   flood_state st;
   latency good;
   const auto t0 = clock_type::now();
@@ -91,7 +91,7 @@ void flood_test(std::size_t threads, std::size_t total, std::size_t cap) {
   CHECK(st.connect_failed == 0);
   CHECK(st.served == cap - 1);  // the steady client holds the last slot
   CHECK(st.refused == total - (cap - 1));
-  CHECK(s.server().rejected_count() == st.refused);
+  CHECK(s.server().stats().total.connections_refused == st.refused);
   CHECK(st.max_seen <= cap);
   CHECK(good.replies > 5);
   // Generous: thousands of handshakes land on the same loop at once and this machine is

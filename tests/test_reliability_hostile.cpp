@@ -5,7 +5,7 @@
 #include "reliability_support.hpp"
 
 #include <coronet/json.hpp>
-#include <coronet/resp_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <asio/experimental/awaitable_operators.hpp>
 
@@ -219,7 +219,7 @@ asio::awaitable<void> json_echo(connection conn) {
   for (;;) {
     std::optional<nlohmann::json> msg;
     try {
-      msg = co_await ch.receive();
+      msg = co_await ch.read();
     } catch (const message_error& e) {
       nlohmann::json err = {{"error", "bad_message"}};
       ch.write(err);
@@ -327,7 +327,7 @@ TEST_SUITE("reliability") {
   }
 
   TEST_CASE("a client that connects and sends nothing is closed by idle_timeout") {
-    running_server s{echo_handler, {.idle_timeout = 200ms}};
+    running_server s{echo_handler, {.limits = {.idle_timeout = 200ms}}};
     drip_result silent;
     latency good;
     // The busy client is never idle for 200 ms, so only the silent one is closed.

@@ -177,7 +177,7 @@ TEST_SUITE("reliability") {
     server_options o;
     o.host = "127.0.0.1";
     o.port = 0;
-    o.handle_signals = true;
+    o.shutdown.handle_signals = true;
     server srv{o};
     srv.listen();  // SIGINT and SIGTERM are caught from here on
     std::thread runner{[&srv] { srv.run(linger_handler); }};

@@ -64,7 +64,7 @@ TEST_SUITE("resp") {
     const std::string s = sample_stream.substr(0, 60);  // three requests, all kinds of bytes
     std::vector<args> want;
     resp_codec c;
-    REQUIRE(decode_all(c, s, want) == decode_status::need_more);
+    REQUIRE(decode_all(c, s, want) == decode_status::more);
     for (std::size_t a = 0; a <= s.size(); ++a)
       for (std::size_t b = a; b <= s.size(); ++b) {
         CAPTURE(a);
@@ -104,7 +104,7 @@ TEST_SUITE("resp") {
     std::string in = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhel";
     resp_codec c;
     auto r = c.decode({in.data(), in.size()});
-    REQUIRE(r.status == decode_status::need_more);
+    REQUIRE(r.status == decode_status::more);
     CHECK(r.needed == in.size() - 3 + 5 + 2);  // the whole request, once its size is known
     std::string moved = in + "lo\r\n";
     for (std::size_t i = 0; i < 20; ++i)
@@ -139,7 +139,7 @@ TEST_SUITE("resp") {
   TEST_CASE("resp: blank lines and *0 and *-1 are empty requests") {
     std::vector<args> got;
     resp_codec c;
-    CHECK(decode_all(c, "\r\n \t \r\n*0\r\n*-1\r\n\n", got) == decode_status::need_more);
+    CHECK(decode_all(c, "\r\n \t \r\n*0\r\n*-1\r\n\n", got) == decode_status::more);
     CHECK(got == std::vector<args>(5));
   }
 
@@ -148,7 +148,7 @@ TEST_SUITE("resp") {
     resp_codec c;
     // Any isspace() separates arguments; only space, tab, CR and LF end an unquoted one.
     CHECK(decode_all(c, "PING\rPING\r\n\vPING\f \t\r\r\nA\vB \fC\n", got) ==
-          decode_status::need_more);
+          decode_status::more);
     CHECK(got == std::vector<args>{{"PING", "PING"}, {"PING\f"}, {"A\vB", "C"}});
   }
 
@@ -172,7 +172,7 @@ TEST_SUITE("resp") {
       std::vector<args> got;
       resp_codec c;
       const std::string in = g.line + "\r\nPING\r\n";
-      CHECK(decode_all(c, in, got) == decode_status::need_more);
+      CHECK(decode_all(c, in, got) == decode_status::more);
       CHECK(got == std::vector<args>{g.want, {"PING"}});
     }
     for (std::string bad : {R"(ECHO "abc)", R"(ECHO 'abc)", R"(ECHO "a"b)", R"(ECHO 'a'b)",

@@ -3,8 +3,8 @@
 #include "script_stream.hpp"
 #include "support.hpp"
 
-#include <coronet/framed.hpp>
-#include <coronet/resp_codec.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <doctest/doctest.h>
 

@@ -45,7 +45,7 @@ TEST_SUITE("resp") {
       CAPTURE(bc.input);
       resp_codec c;
       auto r = c.decode({bc.input.data(), bc.input.size()});
-      CHECK(r.status == decode_status::error);
+      CHECK(r.status == decode_status::fail);
       CHECK(r.error == errc::bad_message);
       CHECK(c.error_detail() == bc.detail);
     }
@@ -63,14 +63,14 @@ TEST_SUITE("resp") {
     resp_codec c;
     const std::string in = "*2\r\n$3\r\nSET\r\n$1000000000\r\n";
     auto first = c.decode(std::span<const char>{in.data(), in.size()});
-    CHECK(first.status == decode_status::error);
+    CHECK(first.status == decode_status::fail);
     CHECK(first.error == errc::frame_too_large);
     CHECK(c.error_detail() == "invalid bulk length");
 
     auto r = decode_once("*1\r\n$65\r\n", {.max_bulk = 64});
     CHECK(r.error == errc::frame_too_large);
     r = decode_once("*1\r\n$64\r\n", {.max_bulk = 64});
-    CHECK(r.status == decode_status::need_more);
+    CHECK(r.status == decode_status::more);
     CHECK(r.needed == 9 + 64 + 2);
     r = decode_once("*1\r\n$67108865\r\n");  // the 64 MiB default, plus one
     CHECK(r.error == errc::frame_too_large);
@@ -78,10 +78,10 @@ TEST_SUITE("resp") {
 
   TEST_CASE("resp: an oversized argument count is refused on its header") {
     auto r = decode_once("*1048577\r\n");
-    CHECK(r.status == decode_status::error);
+    CHECK(r.status == decode_status::fail);
     CHECK(r.error == errc::frame_too_large);
     r = decode_once("*1048576\r\n");
-    CHECK(r.status == decode_status::need_more);
+    CHECK(r.status == decode_status::more);
     r = decode_once("*4\r\n", {.max_arguments = 3});
     CHECK(r.error == errc::frame_too_large);
     r = decode_once("*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", {.max_arguments = 3});
@@ -93,7 +93,7 @@ TEST_SUITE("resp") {
     auto r = decode_once("*2\r\n$40\r\n" + std::string(40, 'a') + "\r\n$10\r\n", o);
     CHECK(r.error == errc::frame_too_large);  // 56 + 10 + 2 > 64: refused on its header
     r = decode_once("*2\r\n$40\r\n" + std::string(40, 'a') + "\r\n$5\r\n", o);
-    CHECK(r.status == decode_status::need_more);
+    CHECK(r.status == decode_status::more);
     CHECK(resp_codec{o}.max_buffered() == 64);
     CHECK(resp_codec{}.max_buffered() == 128u * 1024 * 1024);
   }
@@ -103,8 +103,8 @@ TEST_SUITE("resp") {
     const std::string line(16, 'x');
     CHECK(decode_once(line + "\r\n", o).status == decode_status::ready);
     CHECK(decode_once(line + "\n", o).status == decode_status::ready);
-    CHECK(decode_once(line, o).status == decode_status::need_more);
-    CHECK(decode_once(line + "\r", o).status == decode_status::need_more);
+    CHECK(decode_once(line, o).status == decode_status::more);
+    CHECK(decode_once(line + "\r", o).status == decode_status::more);
     CHECK(decode_once(line + "x", o).error == errc::frame_too_large);
     CHECK(decode_once(line + "\rx", o).error == errc::frame_too_large);
     CHECK(decode_once(line + "x\r\n", o).error == errc::frame_too_large);

@@ -3,8 +3,8 @@
 // failing on the bytes that break it, malformed replies, and to_string.
 #include "script_stream.hpp"
 
-#include <coronet/framed.hpp>
-#include <coronet/resp_client_codec.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/resp/resp_client_codec.hpp>
 
 #include <doctest/doctest.h>
 #include <asio/co_spawn.hpp>

@@ -241,7 +241,7 @@ TEST_SUITE("rpc") {
   }
 
   TEST_CASE("serve() also takes a framed<> or a json_channel<>") {
-    rpc::server r = make_rpc();
+    rpc::router r = make_rpc();
     running_server by_framed{
         [&r](connection c) { return r.serve(framed<line_codec, connection>{std::move(c)}); }};
     running_server by_channel{
@@ -260,7 +260,7 @@ TEST_SUITE("rpc") {
     rpc_fixture s{
         framing::line,
         {},
-        {.shutdown_timeout = std::chrono::milliseconds(50), .cancel_on_force_close = true}};
+        {.shutdown = {.timeout = std::chrono::milliseconds(50), .cancel_on_force_close = true}}};
     run([](rpc_fixture* ts) -> asio::awaitable<void> {
       rpc::client c{co_await connect("127.0.0.1", ts->port())};
       bool closed = false;

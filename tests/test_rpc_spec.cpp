@@ -1,6 +1,6 @@
 // JSON-RPC 2.0 conformance: every example exchange of the specification replayed against
 // the example server in both framings, the rules around ids and invalid requests, many
-// requests on one connection, numbers kept exactly, and rpc::server without a stream.
+// requests on one connection, numbers kept exactly, and rpc::router without a stream.
 #include "rpc_support.hpp"
 
 #include <algorithm>
@@ -199,7 +199,7 @@ TEST_SUITE("rpc") {
     auto r = make_rpc();
     std::optional<std::string> reply;
     std::optional<std::string> none{"unset"};
-    run([](rpc::server* rs, std::optional<std::string>* batch_reply,
+    run([](rpc::router* rs, std::optional<std::string>* batch_reply,
            std::optional<std::string>* notification_reply) -> asio::awaitable<void> {
       *batch_reply = co_await rs->handle(
           R"([{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1},{"jsonrpc":"2.0","method":"update"}])");
@@ -213,7 +213,7 @@ TEST_SUITE("rpc") {
   }
 
   TEST_CASE("registration rules") {
-    rpc::server r;
+    rpc::router r;
     CHECK_THROWS_AS(r.add("rpc.discover", echo_later), std::invalid_argument);
     r.add("echo", echo_later);
     CHECK(r.has("echo"));
@@ -232,7 +232,7 @@ TEST_SUITE("rpc") {
     auto r = make_rpc();
     auto call = [&r](const std::string& method, const std::string& params) {
       std::optional<std::string> reply;
-      run([](rpc::server* rs, std::string request,
+      run([](rpc::router* rs, std::string request,
              std::optional<std::string>* out) -> asio::awaitable<void> {
         *out = co_await rs->handle(std::move(request));
       }(&r, R"({"jsonrpc":"2.0","method":")" + method + R"(","params":)" + params + R"(,"id":1})",
@@ -273,7 +273,7 @@ TEST_SUITE("rpc") {
     auto r = make_rpc();
     auto answer = [&r](std::string request) {
       std::optional<std::string> reply;
-      run([](rpc::server* rs, std::string text,
+      run([](rpc::router* rs, std::string text,
              std::optional<std::string>* out) -> asio::awaitable<void> {
         *out = co_await rs->handle(std::move(text));
       }(&r, std::move(request), &reply));

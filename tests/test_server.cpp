@@ -151,7 +151,7 @@ TEST_SUITE("server") {
   TEST_CASE("stop() ends pending reads as EOF and handlers finish before the timeout") {
     stop_probe probe;
     running_server s{[&probe](connection c) { return reading_handler(std::move(c), &probe); },
-                     {.shutdown_timeout = 30s}};
+                     {.shutdown = {.timeout = 30s}}};
     auto started = std::chrono::steady_clock::now();
     run(connect_and_wait_for_eof(s.port(), 5, &probe, &s.server()));
     s.server().wait();
@@ -192,7 +192,7 @@ TEST_SUITE("server") {
   TEST_CASE("a handler that never returns is closed after shutdown_timeout") {
     stubborn_probe probe;
     running_server s{[&probe](connection c) { return stubborn_handler(std::move(c), &probe); },
-                     {.shutdown_timeout = 200ms, .cancel_on_force_close = true}};
+                     {.shutdown = {.timeout = 200ms, .cancel_on_force_close = true}}};
     run(connect_then_stop(s.port(), &s.server()));
     s.server().wait();
     CHECK(probe.cancelled);  // its timer wait was interrupted
@@ -220,7 +220,7 @@ TEST_SUITE("server") {
     {
       running_server s{
           [&destroyed](connection c) { return sleeping_handler(std::move(c), &destroyed); },
-          {.shutdown_timeout = 200ms}};
+          {.shutdown = {.timeout = 200ms}}};
       // The client sees its connection closed by the forced close after shutdown_timeout.
       run(connect_then_stop(s.port(), &s.server()));
       s.server().wait();       // returns although the handler never did
@@ -239,7 +239,7 @@ asio::awaitable<void> over_the_limit(std::uint16_t port, server* srv) {
   auto c = co_await connect("127.0.0.1", port);  // accepted, then closed at once
   auto rest = co_await read_to_eof(c);
   CHECK(rest.empty());
-  CHECK(srv->rejected_count() == 1);
+  CHECK(srv->stats().total.connections_refused == 1);
   // The two admitted clients are still served.
   for (auto* conn : {&a, &b}) {
     co_await conn->write(asio::buffer(std::string_view{"still here"}));
@@ -250,7 +250,7 @@ asio::awaitable<void> over_the_limit(std::uint16_t port, server* srv) {
 
 TEST_SUITE("server") {
   TEST_CASE("max_connections refuses the extra connection and keeps serving the rest") {
-    running_server s{echo_handler, {.max_connections = 2}};
+    running_server s{echo_handler, {.limits = {.max_connections = 2}}};
     run(over_the_limit(s.port(), &s.server()));
   }
 }
@@ -274,7 +274,7 @@ asio::awaitable<void> stay_silent(std::uint16_t port) {
 TEST_SUITE("server") {
   TEST_CASE("idle_timeout closes a silent connection") {
     idle_closed = 0;
-    running_server s{idle_handler, {.idle_timeout = 150ms}};
+    running_server s{idle_handler, {.limits = {.idle_timeout = 150ms}}};
     run(stay_silent(s.port()));
     s.stop_and_wait();
     CHECK(idle_closed == 1);
@@ -301,14 +301,14 @@ TEST_SUITE("server") {
   TEST_CASE("an exception escaping a handler is reported and closes only that connection") {
     std::mutex m;
     std::vector<std::string> reports;
-    running_server s{throwing_handler, {.on_error = [&](const error_info& info) {
+    running_server s{throwing_handler, {.observers = {.on_error = [&](const error_info& info) {
                        try {
                          std::rethrow_exception(info.error);
                        } catch (const std::exception& e) {
                          std::lock_guard lock{m};
                          reports.push_back(std::to_string(info.connection_id) + ": " + e.what());
                        }
-                     }}};
+                     }}}};
     run(boom_then_echo(s.port()));
     s.stop_and_wait();
     REQUIRE(reports.size() == 1);
@@ -434,7 +434,7 @@ TEST_SUITE("threads") {
       }
       co_await echo_handler(std::move(conn));
     };
-    running_server s{handler, {.threads = 4, .reuse_port = true}};
+    running_server s{handler, {.threads = 4, .listen = {.reuse_port = true}}};
     CHECK(s.port() != 0);  // port 0: the OS's choice, shared by all four listeners
     run(
         [&]() -> asio::awaitable<void> {
@@ -466,7 +466,7 @@ TEST_SUITE("threads") {
   }
 
   TEST_CASE("reuse_port: max_connections holds across listeners and stop closes every one") {
-    running_server s{echo_handler, {.threads = 4, .reuse_port = true, .max_connections = 10}};
+    running_server s{echo_handler, {.threads = 4, .listen = {.reuse_port = true}, .limits = {.max_connections = 10}}};
     const auto port = s.port();
     run([&]() -> asio::awaitable<void> {
       std::vector<connection> held;  // closed with this io_context's coroutine
@@ -484,7 +484,7 @@ TEST_SUITE("threads") {
       }
       CHECK(open == 10);
     }());
-    CHECK(s.server().rejected_count() == 30);
+    CHECK(s.server().stats().total.connections_refused == 30);
     s.stop_and_wait();
     // Every listener is closed: nobody is accepted any more (30 tries spread by the
     // kernel's hash would reach each of four listeners).

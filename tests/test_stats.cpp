@@ -2,8 +2,8 @@
 // checked against what each test did on loopback.
 #include "support.hpp"
 
-#include <coronet/json_channel.hpp>
-#include <coronet/prometheus.hpp>
+#include <coronet/json/json_channel.hpp>
+#include <coronet/metrics/prometheus.hpp>
 #include <coronet/rpc.hpp>
 
 #include <map>
@@ -61,7 +61,7 @@ asio::awaitable<void> counted_workload(std::uint16_t port, const coronet::server
     auto extra = co_await connect("127.0.0.1", port);
     CHECK((co_await read_to_eof(extra)).empty());
   }
-  CHECK(srv->rejected_count() == 2);
+  CHECK(srv->stats().total.connections_refused == 2);
 
   // One closes (peer_closed), one sends a line over the limit (bad_input), and the
   // silent one is closed by the idle timeout.
@@ -91,7 +91,7 @@ asio::awaitable<nlohmann::json> pong(nlohmann::json /*params*/) {
 
 TEST_SUITE("stats") {
   TEST_CASE("the JSON-RPC server counts a request that is not JSON and goes on") {
-    rpc::server r;
+    rpc::router r;
     r.add("ping", pong);
     running_server s{[&r](connection c) { return r.serve(std::move(c)); }};
     auto client = [](std::uint16_t port) -> asio::awaitable<void> {
@@ -114,7 +114,7 @@ TEST_SUITE("stats") {
 
   TEST_CASE("stats count accepts, refusals, closes by cause, bytes, frames and decode errors") {
     client_totals totals;
-    running_server s{short_lines, {.max_connections = 3, .idle_timeout = 300ms}};
+    running_server s{short_lines, {.limits = {.max_connections = 3, .idle_timeout = 300ms}}};
     run(counted_workload(s.port(), &s.server(), &totals));
     REQUIRE(eventually([&] { return s.server().stats().total.closed() == 3; }));
 
@@ -143,15 +143,15 @@ TEST_SUITE("stats") {
     std::vector<open_event> opened;
     std::vector<close_event> closed;
     server_options options;
-    options.on_open = [&](const open_event& e) {
+    options.observers.on_open = [&](const open_event& e) {
       std::lock_guard lock{m};
       opened.push_back(e);
     };
-    options.on_close = [&](const close_event& e) {
+    options.observers.on_close = [&](const close_event& e) {
       std::lock_guard lock{m};
       closed.push_back(e);
     };
-    options.on_error = [](const error_info&) {};
+    options.observers.on_error = [](const error_info&) {};
     auto handler = [](connection conn) -> asio::awaitable<void> {
       char buf[64];
       auto n = co_await conn.read_some(asio::buffer(buf));
@@ -233,8 +233,8 @@ TEST_SUITE("stats") {
       }
     };
     server_options options;
-    options.shutdown_timeout = 200ms;
-    options.cancel_on_force_close = true;
+    options.shutdown.timeout = 200ms;
+    options.shutdown.cancel_on_force_close = true;
     coronet::server srv{options};
     srv.start(handler);
     const auto port = srv.local_endpoint().port();

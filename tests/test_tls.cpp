@@ -22,7 +22,7 @@ using namespace coronet::test::reliability_support;
 
 namespace {
 
-server_options tls_server(tls::server_settings settings = {}) {
+server_options tls_server(tls::server_options settings = {}) {
   const auto& c = certificates();
   if (settings.certificate_chain_file.empty()) {
     settings.certificate_chain_file = c.server_pem;
@@ -30,18 +30,18 @@ server_options tls_server(tls::server_settings settings = {}) {
   }
   server_options o;
   o.tls = tls::make_server_context(std::move(settings));
-  o.on_handshake_error = [](const error_info&) {};  // the tests count them instead
+  o.observers.on_handshake_error = [](const error_info&) {};  // the tests count them instead
   return o;
 }
 
-std::shared_ptr<tls::client_context> trusting_client(tls::client_settings s) {
+std::shared_ptr<tls::client_context> trusting_client(tls::client_options s) {
   if (s.ca_file.empty()) s.ca_file = certificates().ca;
   return tls::make_client_context(std::move(s));
 }
 
 // Not a default argument: see make_client_context().
 std::shared_ptr<tls::client_context> trusting_client() {
-  return trusting_client(tls::client_settings{});
+  return trusting_client(tls::client_options{});
 }
 
 asio::awaitable<connection> tls_connect(std::uint16_t port, std::shared_ptr<tls_context> ctx,
@@ -234,7 +234,7 @@ TEST_SUITE("tls") {
     std::lock_guard lock{m};
     REQUIRE(subjects.size() == 1);
     CHECK(contains(subjects[0], "CN=coronet-client"));
-    CHECK(s.server().handshake_failure_count() == 2);
+    CHECK(s.server().stats().total.closed(close_cause::handshake_failed) == 2);
   }
 
   TEST_CASE("tls: plaintext to a TLS port is refused and the server keeps serving") {
@@ -243,7 +243,7 @@ TEST_SUITE("tls") {
     std::string reason;
     std::mutex m;
     auto options = tls_server();
-    options.on_handshake_error = [&](const error_info& info) {
+    options.observers.on_handshake_error = [&](const error_info& info) {
       ++reported;
       std::lock_guard lock{m};
       reason = describe(info.error);
@@ -267,7 +267,7 @@ TEST_SUITE("tls") {
     s.stop_and_wait();
     CHECK(handled == 1);
     CHECK(reported == 2);
-    CHECK(s.server().handshake_failure_count() == 2);
+    CHECK(s.server().stats().total.closed(close_cause::handshake_failed) == 2);
     std::lock_guard lock{m};
     CHECK_MESSAGE(contains(reason, "TLS handshake failed"), reason);
   }
@@ -275,8 +275,8 @@ TEST_SUITE("tls") {
   TEST_CASE("tls: silent and trickling handshakes are closed by the handshake timeout") {
     std::atomic<int> timeouts{0};
     auto options = tls_server();
-    options.tls_handshake_timeout = 300ms;
-    options.on_handshake_error = [&](const error_info& info) {
+    options.limits.handshake_timeout = 300ms;
+    options.observers.on_handshake_error = [&](const error_info& info) {
       try {
         std::rethrow_exception(info.error);
       } catch (const std::system_error& e) {
@@ -314,7 +314,7 @@ TEST_SUITE("tls") {
     }());
     s.stop_and_wait();
     CHECK(timeouts == 2);
-    CHECK(s.server().handshake_failure_count() == 2);
+    CHECK(s.server().stats().total.closed(close_cause::handshake_failed) == 2);
   }
 
   // Server threads and the test thread meet here: run again under TSan.
@@ -382,7 +382,7 @@ TEST_SUITE("tls") {
 
   TEST_CASE("tls: a graceful stop is not held by a peer that never answers close_notify") {
     auto options = tls_server();
-    options.shutdown_timeout = 5s;
+    options.shutdown.timeout = 5s;
     running_server s{echo_handler, options};
     run([&]() -> asio::awaitable<void> {
       std::vector<connection> idle;
@@ -428,13 +428,13 @@ TEST_SUITE("tls") {
           CHECK(ok == clients);
         }(),
         120s);
-    CHECK(s.server().handshake_failure_count() == 0);
+    CHECK(s.server().stats().total.closed(close_cause::handshake_failed) == 0);
   }
 
   TEST_CASE("tls: idle timeout and max_connections hold over TLS") {
     auto options = tls_server();
-    options.idle_timeout = 200ms;
-    options.max_connections = 2;
+    options.limits.idle_timeout = 200ms;
+    options.limits.max_connections = 2;
     running_server s{echo_handler, options};
     run([&]() -> asio::awaitable<void> {
       auto a = co_await tls_connect(s.port(), trusting_client());
@@ -446,7 +446,7 @@ TEST_SUITE("tls") {
       CHECK(co_await read_to_eof(a) == "");
       CHECK(co_await read_to_eof(b) == "");
     }());
-    CHECK(s.server().rejected_count() >= 1);
+    CHECK(s.server().stats().total.connections_refused >= 1);
   }
 }
 
@@ -490,7 +490,7 @@ TEST_SUITE("tls") {
     std::mutex m;
     std::vector<std::string> reasons;
     auto options = tls_server({.client_ca_file = certificates().ca});
-    options.on_handshake_error = [&](const error_info& info) {
+    options.observers.on_handshake_error = [&](const error_info& info) {
       std::lock_guard lock{m};
       reasons.push_back(describe(info.error));
     };
@@ -501,7 +501,7 @@ TEST_SUITE("tls") {
       co_await plain.write(asio::buffer("*1\r\n$4\r\nPING\r\n", 14));
       co_await read_to_eof(plain);
       // The client's side: an unknown CA.
-      auto untrusting = tls::make_client_context(tls::client_settings{});
+      auto untrusting = tls::make_client_context(tls::client_options{});
       auto e = co_await failure_of(s.port(), untrusting);
       CHECK_MESSAGE(once(e), e);
       CHECK_MESSAGE(contains(e, "certificate verify failed"), e);

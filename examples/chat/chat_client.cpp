@@ -10,7 +10,7 @@
 #include "../common/tls.hpp"
 #include "chat_room.hpp"
 
-#include <coronet/connect.hpp>
+#include <coronet/core/connect.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>

@@ -6,7 +6,7 @@
 
 #include "chat_room.hpp"
 
-#include <coronet/json_channel.hpp>
+#include <coronet/json/json_channel.hpp>
 
 #include <nlohmann/json.hpp>
 

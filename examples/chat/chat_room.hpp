@@ -19,12 +19,12 @@
 
 #include "join_limits.hpp"
 
-#include <coronet/broadcast_group.hpp>
-#include <coronet/connection.hpp>
-#include <coronet/framed.hpp>
+#include <coronet/framing/broadcast_group.hpp>
+#include <coronet/core/connection.hpp>
+#include <coronet/framing/framed.hpp>
 #include <coronet/http/request.hpp>
-#include <coronet/line_codec.hpp>
-#include <coronet/outbox.hpp>
+#include <coronet/framing/line_codec.hpp>
+#include <coronet/framing/outbox.hpp>
 #include <coronet/websocket/codec.hpp>
 
 #include <asio/awaitable.hpp>

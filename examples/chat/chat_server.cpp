@@ -13,7 +13,7 @@
 #include "cluster.hpp"
 
 #include <coronet/redis/client_options.hpp>
-#include <coronet/server.hpp>
+#include <coronet/core/server.hpp>
 
 #include <atomic>
 #include <cstdlib>

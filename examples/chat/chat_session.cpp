@@ -4,7 +4,7 @@
 #include "chat_commands.hpp"
 #include "chat_room.hpp"
 
-#include <coronet/timeout.hpp>
+#include <coronet/core/timeout.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -5,7 +5,7 @@
 #include "cluster_messages.hpp"
 #include "cluster_scripts.hpp"
 
-#include <coronet/errc.hpp>
+#include <coronet/core/errc.hpp>
 #include <coronet/redis.hpp>
 
 #include <asio/co_spawn.hpp>

@@ -8,7 +8,7 @@
 #include "chat_room.hpp"
 
 #include <coronet/http/response.hpp>
-#include <coronet/timeout.hpp>
+#include <coronet/core/timeout.hpp>
 #include <coronet/websocket/handshake.hpp>
 #include <coronet/websocket/stream.hpp>
 
@@ -189,7 +189,7 @@ asio::awaitable<void> web_session(coronet::connection conn, room* r, const web_o
   // A command is at most one protocol line: over it, close 1009 (as a TCP member's
   // too_large disconnects it).
   accept.stream.codec.max_message = r->settings().max_line;
-  accept.stream.framed.high_water_mark = r->settings().max_queued;
+  accept.stream.framing.high_water_mark = r->settings().max_queued;
   accept.stream.ping_interval = options->ping_interval;
   auto stream = co_await ws::accept(std::move(conn), std::move(*req), accept);
   if (!stream) co_return;  // not a valid upgrade: answered 400, 405 or 426

@@ -16,9 +16,9 @@
 // Thread-safe: whole lines never interleave.
 #pragma once
 
-#include <coronet/errc.hpp>
-#include <coronet/server.hpp>
-#include <coronet/stats.hpp>
+#include <coronet/core/errc.hpp>
+#include <coronet/core/server.hpp>
+#include <coronet/core/stats.hpp>
 
 #include <chrono>
 #include <cstdio>

@@ -11,7 +11,7 @@
 // The servers then log the client's address from the header (docs/proxy.md).
 #pragma once
 
-#include <coronet/server.hpp>
+#include <coronet/core/server.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -35,8 +35,8 @@ struct proxy_flags {
   }
 
   void apply(coronet::server_options& options) const {
-    options.proxy_protocol = enabled;
-    options.trusted_proxies = trusted;  // empty: loopback
+    options.proxy.enabled = enabled;
+    options.proxy.trusted = trusted;  // empty: loopback
   }
 };
 

@@ -18,9 +18,9 @@
 #include "proxy.hpp"
 #include "tls.hpp"
 
-#include <coronet/metrics_server.hpp>
-#include <coronet/prometheus.hpp>
-#include <coronet/server.hpp>
+#include <coronet/metrics/metrics_server.hpp>
+#include <coronet/metrics/prometheus.hpp>
+#include <coronet/core/server.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -56,12 +56,12 @@ struct server_flags {
     options.tls = tls.context();
     proxy.apply(options);
     // The close line carries the handler's error or the refusal's reason: no second line.
-    options.on_error = [](const coronet::error_info&) {};
-    options.on_handshake_error = [](const coronet::error_info&) {};
-    options.on_close = [all = log_connections](const coronet::close_event& e) {
+    options.observers.on_error = [](const coronet::error_info&) {};
+    options.observers.on_handshake_error = [](const coronet::error_info&) {};
+    options.observers.on_close = [all = log_connections](const coronet::close_event& e) {
       log_close(e, all);
     };
-    if (log_connections) options.on_open = log_open;
+    if (log_connections) options.observers.on_open = log_open;
   }
 
   // With --metrics: an HTTP endpoint serving `server`'s counters in the Prometheus format,

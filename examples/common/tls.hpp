@@ -15,7 +15,7 @@
 
 #include "log.hpp"
 
-#include <coronet/connect.hpp>
+#include <coronet/core/connect.hpp>
 #include <coronet/tls.hpp>
 
 #include <CLI/CLI.hpp>
@@ -110,8 +110,8 @@ class reload_on_hangup {
     if (ec) return;
     try {
       context->reload();
-      log_event(level::info, "tls_reload", {{"file", context->settings().certificate_chain_file}},
-                "TLS certificate reloaded from ", context->settings().certificate_chain_file);
+      log_event(level::info, "tls_reload", {{"file", context->options().certificate_chain_file}},
+                "TLS certificate reloaded from ", context->options().certificate_chain_file);
     } catch (const std::exception& e) {
       log_event(level::error, "tls_reload_failed", {{"error", e.what()}},
                 "TLS certificate not reloaded (still serving the old one): ", e.what());

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
 
   try {
     coronet::server_options options{
-        .host = host, .port = port, .threads = threads, .reuse_port = reuse_port};
+        .host = host, .port = port, .threads = threads, .listen = {.reuse_port = reuse_port}};
     serving.apply(options);
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};

@@ -6,7 +6,7 @@
 
 #include "store.hpp"
 
-#include <coronet/resp_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <algorithm>
 #include <array>

@@ -20,9 +20,9 @@
 #include "set_command.hpp"
 #include "store.hpp"
 
-#include <coronet/errc.hpp>
-#include <coronet/framed.hpp>
-#include <coronet/resp_codec.hpp>
+#include <coronet/core/errc.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <asio/awaitable.hpp>
 

@@ -17,7 +17,7 @@
 
 #include "store.hpp"
 
-#include <coronet/resp_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <array>
 #include <chrono>

@@ -10,7 +10,7 @@
 #include "output_limit.hpp"
 #include "store.hpp"
 
-#include <coronet/connection.hpp>
+#include <coronet/core/connection.hpp>
 
 #include <asio/awaitable.hpp>
 

@@ -4,7 +4,7 @@
 #include "../common/server_flags.hpp"
 #include "kv.hpp"
 
-#include <coronet/server.hpp>
+#include <coronet/core/server.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -38,7 +38,7 @@ class live_server_info final : public kv::server_info {
     f.tcp_port = server_.local_endpoint().port();
     f.uptime = std::chrono::duration_cast<std::chrono::seconds>(stats.uptime);
     f.connected_clients = server_.connection_count();
-    f.maxclients = server_.options().max_connections;
+    f.maxclients = server_.options().limits.max_connections;
     f.total_connections_received = stats.total.connections_accepted;
     f.rejected_connections = stats.total.connections_refused;
     // Each RESP request is one frame decoded by framed<resp_codec>: every request read,

@@ -9,7 +9,7 @@
 // client-output-buffer-limit.
 #pragma once
 
-#include <coronet/resp_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <cstddef>
 #include <string_view>

@@ -12,7 +12,7 @@
 
 #include "store.hpp"
 
-#include <coronet/resp_codec.hpp>
+#include <coronet/resp/resp_codec.hpp>
 
 #include <optional>
 #include <string_view>

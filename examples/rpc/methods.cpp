@@ -121,7 +121,7 @@ asio::awaitable<json> get_data(json /*params*/) {
 
 }  // namespace
 
-void add_spec_methods(coronet::rpc::server& rpc) {
+void add_spec_methods(coronet::rpc::router& rpc) {
   rpc.add<subtract_params>("subtract", subtract);
   rpc.add("sum", sum);
   rpc.add("notify_sum", sum);

@@ -2,12 +2,12 @@
 // rpc_server and the tests serve exactly the same thing.
 #pragma once
 
-#include <coronet/rpc/server.hpp>
+#include <coronet/rpc/router.hpp>
 
 namespace examples {
 
 // subtract ([minuend, subtrahend] or {"minuend", "subtrahend"}), sum, update,
 // notify_hello, notify_sum and get_data. "foobar" deliberately does not exist.
-void add_spec_methods(coronet::rpc::server& rpc);
+void add_spec_methods(coronet::rpc::router& rpc);
 
 }  // namespace examples

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   examples::parse(app, argc, argv);
 
   try {
-    coronet::rpc::server rpc;
+    coronet::rpc::router rpc;
     examples::add_spec_methods(rpc);
 
     coronet::server_options options{.host = host, .port = port, .threads = threads};

@@ -1,7 +1,7 @@
 /// @file
 /// @code{.unparsed}
 /// Umbrella header of coronet's JSON layer: json_channel (typed JSON messages over any
-/// framing) and JSON-RPC 2.0 (rpc::server, rpc::client, rpc::error). Links against
+/// framing) and JSON-RPC 2.0 (rpc::router, rpc::client, rpc::error). Links against
 /// coronet::json, which brings nlohmann_json; see docs/json.md and docs/rpc.md.
 ///
 ///   #include <coronet/coronet.hpp>
@@ -10,5 +10,5 @@
 /// @endcode
 #pragma once
 
-#include "coronet/json_channel.hpp"
+#include "coronet/json/json_channel.hpp"
 #include "coronet/rpc.hpp"

@@ -2,7 +2,7 @@
 // per-worker registry the server keeps them in.
 #include "coronet/detail/connection_state.hpp"
 
-#include "coronet/errc.hpp"
+#include "coronet/core/errc.hpp"
 
 #include <atomic>
 

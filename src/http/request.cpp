@@ -1,8 +1,8 @@
 #include "coronet/http/request.hpp"
 
-#include "coronet/errc.hpp"
+#include "coronet/core/errc.hpp"
 #include "coronet/http/response.hpp"
-#include "coronet/timeout.hpp"
+#include "coronet/core/timeout.hpp"
 
 #include <asio/buffer.hpp>
 
@@ -17,7 +17,7 @@ std::optional<request> request::parse(std::string_view bytes, const request_limi
   const auto parsed =
       parse_request_head(std::string_view{r.bytes_.data(), r.bytes_.size()}, r.head_, limits);
   if (result != nullptr) *result = parsed;
-  if (parsed.status != parse_status::done) return std::nullopt;
+  if (parsed.status != parse_status::ready) return std::nullopt;
   r.head_size_ = parsed.size;
   return r;
 }
@@ -39,7 +39,7 @@ asio::awaitable<std::optional<request>> read_request(connection* conn, request_o
   for (;;) {
     parse_result parsed =
         parse_request_head(std::string_view{in.data(), in.size()}, probe, options.limits);
-    if (parsed.status == parse_status::done) {
+    if (parsed.status == parse_status::ready) {
       co_return request::parse(std::string_view{in.data(), in.size()}, options.limits);
     }
     if (parsed.status == parse_status::fail) {

@@ -125,7 +125,7 @@ parse_result check_fields(request_head& out, std::size_t size) {
   if (hosts > 1) return fail(400, "more than one Host field");
   if (hosts == 0 && out.version_minor == 1) return fail(400, "HTTP/1.1 request without Host");
   out.chunked = transfer_encoding;
-  return {status::done, size, 0, {}};
+  return {status::ready, size, 0, {}};
 }
 
 // The parse itself, on at most max_head_size bytes. `more` means the bytes ran out.

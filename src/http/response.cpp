@@ -1,7 +1,7 @@
 #include "coronet/http/response.hpp"
 
 #include "coronet/http/request_head.hpp"
-#include "coronet/timeout.hpp"
+#include "coronet/core/timeout.hpp"
 
 #include <asio/buffer.hpp>
 

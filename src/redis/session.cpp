@@ -1,8 +1,8 @@
 #include "session.hpp"
 
-#include "coronet/connect.hpp"
+#include "coronet/core/connect.hpp"
 #include "coronet/detail/read_buffer.hpp"
-#include "coronet/timeout.hpp"
+#include "coronet/core/timeout.hpp"
 
 #include <asio/co_spawn.hpp>
 

@@ -4,12 +4,12 @@
 // to coronet::redis.
 #pragma once
 
-#include "coronet/connection.hpp"
+#include "coronet/core/connection.hpp"
 #include "coronet/detail/wakeup.hpp"
-#include "coronet/errc.hpp"
+#include "coronet/core/errc.hpp"
 #include "coronet/redis/client_options.hpp"
 #include "coronet/resp/value.hpp"
-#include "coronet/resp_client_codec.hpp"
+#include "coronet/resp/resp_client_codec.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>

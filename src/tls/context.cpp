@@ -1,6 +1,6 @@
 // coronet::tls::server_context and client_context: OpenSSL contexts built from
-// settings, and the sessions they start.
-#include "coronet/tls.hpp"
+// options, and the sessions they start.
+#include "coronet/tls/context.hpp"
 
 #include "openssl.hpp"
 
@@ -81,7 +81,7 @@ int version_constant(version v) {
 // ---- server -------------------------------------------------------------------------
 
 struct server_context::impl {
-  server_settings settings;
+  server_options options;
   std::string alpn;  // wire format
   std::mutex mutex;  // guards ctx: reload() swaps it while sessions are made
   detail::ctx_ptr ctx;
@@ -101,10 +101,10 @@ struct server_context::impl {
 
   detail::ctx_ptr build() {
     auto fresh =
-        detail::new_context(TLS_server_method(), detail::version_constant(settings.min_version));
-    detail::load_identity(fresh.get(), settings.certificate_chain_file, settings.private_key_file);
-    if (!settings.client_ca_file.empty()) {
-      const auto& ca = settings.client_ca_file;
+        detail::new_context(TLS_server_method(), detail::version_constant(options.min_version));
+    detail::load_identity(fresh.get(), options.certificate_chain_file, options.private_key_file);
+    if (!options.client_ca_file.empty()) {
+      const auto& ca = options.client_ca_file;
       STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca.c_str());
       if (names == nullptr || SSL_CTX_load_verify_locations(fresh.get(), ca.c_str(), nullptr) != 1)
         throw std::runtime_error("coronet::tls: cannot load the client CA from " + ca + ": " +
@@ -113,7 +113,7 @@ struct server_context::impl {
       SSL_CTX_set_verify(
           fresh.get(),
           SSL_VERIFY_PEER |
-              (settings.require_client_certificate ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+              (options.require_client_certificate ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
           nullptr);
     }
     // Sessions may be resumed; resumption with client certificates needs an id context.
@@ -125,9 +125,9 @@ struct server_context::impl {
   }
 };
 
-server_context::server_context(server_settings settings) : impl_(std::make_shared<impl>()) {
-  impl_->settings = std::move(settings);
-  impl_->alpn = detail::alpn_wire(impl_->settings.alpn);
+server_context::server_context(server_options options) : impl_(std::make_shared<impl>()) {
+  impl_->options = std::move(options);
+  impl_->alpn = detail::alpn_wire(impl_->options.alpn);
   impl_->ctx = impl_->build();
 }
 
@@ -139,8 +139,8 @@ void server_context::reload() {
   impl_->ctx = std::move(fresh);  // sessions made earlier hold their own reference
 }
 
-const server_settings& server_context::settings() const noexcept {
-  return impl_->settings;
+const server_options& server_context::options() const noexcept {
+  return impl_->options;
 }
 
 std::unique_ptr<coronet::detail::tls_session> server_context::make_session(int descriptor,
@@ -159,13 +159,13 @@ std::unique_ptr<coronet::detail::tls_session> server_context::make_session(int d
 // ---- client -------------------------------------------------------------------------
 
 struct client_context::impl {
-  client_settings settings;
+  client_options options;
   std::string alpn;  // wire format
   detail::ctx_ptr ctx;
 };
 
-client_context::client_context(client_settings settings) : impl_(std::make_shared<impl>()) {
-  auto& s = impl_->settings = std::move(settings);
+client_context::client_context(client_options options) : impl_(std::make_shared<impl>()) {
+  auto& s = impl_->options = std::move(options);
   impl_->alpn = detail::alpn_wire(s.alpn);
   impl_->ctx = detail::new_context(TLS_client_method(), detail::version_constant(s.min_version));
   SSL_CTX* ctx = impl_->ctx.get();
@@ -189,8 +189,8 @@ client_context::client_context(client_settings settings) : impl_(std::make_share
 
 client_context::~client_context() = default;
 
-const client_settings& client_context::settings() const noexcept {
-  return impl_->settings;
+const client_options& client_context::options() const noexcept {
+  return impl_->options;
 }
 
 std::unique_ptr<coronet::detail::tls_session> client_context::make_session(
@@ -207,7 +207,7 @@ std::unique_ptr<coronet::detail::tls_session> client_context::make_session(
   if (not_ip && !name.empty())
     ok = SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                   const_cast<char*>(name.c_str())) == 1;
-  if (ok && !impl_->settings.insecure_skip_verify && !name.empty()) {
+  if (ok && !impl_->options.insecure_skip_verify && !name.empty()) {
     ok = not_ip ? SSL_set1_host(ssl, name.c_str()) == 1
                 : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) == 1;
   }

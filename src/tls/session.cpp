@@ -7,7 +7,7 @@
 // OpenSSL's SSL_ERROR_SYSCALL leaves to the caller.
 #include "openssl.hpp"
 
-#include "coronet/errc.hpp"
+#include "coronet/core/errc.hpp"
 
 #include <asio/error.hpp>
 

@@ -1,7 +1,7 @@
 #include "coronet/websocket/client.hpp"
 
-#include "coronet/errc.hpp"
-#include "coronet/timeout.hpp"
+#include "coronet/core/errc.hpp"
+#include "coronet/core/timeout.hpp"
 #include "coronet/websocket/handshake.hpp"
 
 #include <asio/buffer.hpp>

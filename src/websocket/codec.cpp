@@ -1,6 +1,6 @@
 #include "coronet/websocket/codec.hpp"
 
-#include "coronet/errc.hpp"
+#include "coronet/core/errc.hpp"
 
 #include <cstring>
 #include <random>

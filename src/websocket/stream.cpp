@@ -1,8 +1,8 @@
 #include "coronet/websocket/stream.hpp"
 
-#include "coronet/errc.hpp"
+#include "coronet/core/errc.hpp"
 #include "coronet/http/response.hpp"
-#include "coronet/timeout.hpp"
+#include "coronet/core/timeout.hpp"
 #include "coronet/websocket/handshake.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -66,7 +66,7 @@ asio::awaitable<void> stream::run_keepalive(std::shared_ptr<keepalive> k,
 
 stream::stream(connection conn, stream_options options, std::string subprotocol,
                std::string_view already_read)
-    : frames_(std::move(conn), codec{options.codec}, options.framed),
+    : frames_(std::move(conn), codec{options.codec}, options.framing),
       options_(options),
       subprotocol_(std::move(subprotocol)) {
   if (!already_read.empty()) frames_.preload(already_read);

@@ -10,8 +10,8 @@
 #include "coronet/detail/counters.hpp"
 #include "coronet/detail/direct_io.hpp"
 #include "coronet/detail/tls_session.hpp"
-#include "coronet/errc.hpp"
-#include "coronet/proxy_protocol.hpp"
+#include "coronet/core/errc.hpp"
+#include "coronet/proxy/proxy_protocol.hpp"
 
 #include <asio/cancellation_signal.hpp>
 #include <asio/ip/tcp.hpp>

@@ -7,7 +7,7 @@
 // Readers on other threads still see whole values (no torn reads, no data race).
 #pragma once
 
-#include "coronet/stats.hpp"
+#include "coronet/core/stats.hpp"
 
 #include <array>
 #include <atomic>

@@ -8,7 +8,7 @@
 // OpenSSL, and OpenSSL releases its own buffers while a connection is idle.
 #pragma once
 
-#include "coronet/tls_context.hpp"
+#include "coronet/core/tls_context.hpp"
 
 #include <asio/buffer.hpp>
 

@@ -23,7 +23,7 @@
 /// @endcode
 #pragma once
 
-#include "coronet/connection.hpp"
+#include "coronet/core/connection.hpp"
 #include "coronet/http/request_head.hpp"
 
 #include <asio/awaitable.hpp>

@@ -7,7 +7,7 @@
 ///   coronet::http::request_head head;
 ///   for (;;) {
 ///     const auto r = coronet::http::parse_request_head(in, head);
-///     if (r.status == coronet::http::parse_status::done) {
+///     if (r.status == coronet::http::parse_status::ready) {
 ///       head.method;                  // "GET"
 ///       head.path();                  // "/metrics" (the target without its query)
 ///       head.find("host");            // std::optional<std::string_view>, any case
@@ -98,14 +98,14 @@ struct request_head {
 /// Where parse_request_head() got to.
 enum class parse_status {
   more,  ///< a valid beginning: call again once more bytes have arrived
-  done,  ///< a whole head of `size` bytes
+  ready, ///< a whole head of `size` bytes
   fail,  ///< invalid, or over a limit: answer `http_status` and close the connection
 };
 
 /// What parse_request_head() found: its status, and the size or the failure.
 struct parse_result {
-  parse_status status = parse_status::more;  ///< more, done or fail
-  /// done: the head's length in bytes, blank line included (and any empty lines before
+  parse_status status = parse_status::more;  ///< more, ready or fail
+  /// ready: the head's length in bytes, blank line included (and any empty lines before
   /// the request line). A body or the next request starts there.
   std::size_t size = 0;
   /// fail: the status to answer with: 400 (malformed), 431 (over a limit), 501 (a
@@ -116,7 +116,7 @@ struct parse_result {
 
 /// Parses the request head at the start of `data`, which may hold more (a body, or the
 /// next pipelined request). `out` is overwritten; its views point into `data` and are
-/// meaningful only after `done`. Never reads past `data` or past limits.max_head_size.
+/// meaningful only after `ready`. Never reads past `data` or past limits.max_head_size.
 parse_result parse_request_head(std::string_view data, request_head& out,
                                 const request_limits& limits = {});
 

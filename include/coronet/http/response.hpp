@@ -20,7 +20,7 @@
 /// @endcode
 #pragma once
 
-#include "coronet/connection.hpp"
+#include "coronet/core/connection.hpp"
 
 #include <asio/awaitable.hpp>
 

@@ -5,7 +5,7 @@
 /// @endcode
 #pragma once
 
-#include "coronet/json_channel.hpp"
+#include "coronet/json/json_channel.hpp"
 #include "coronet/rpc/error.hpp"
 
 #include <nlohmann/json.hpp>

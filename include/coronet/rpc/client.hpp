@@ -40,8 +40,8 @@
 /// @endcode
 #pragma once
 
-#include "coronet/connection.hpp"
-#include "coronet/line_codec.hpp"
+#include "coronet/core/connection.hpp"
+#include "coronet/framing/line_codec.hpp"
 #include "coronet/rpc/batch.hpp"
 #include "coronet/rpc/client_options.hpp"
 #include "coronet/rpc/detail/client_state.hpp"

@@ -4,7 +4,7 @@
 /// @endcode
 #pragma once
 
-#include "coronet/framed_options.hpp"
+#include "coronet/framing/framed_options.hpp"
 
 #include <chrono>
 #include <cstddef>

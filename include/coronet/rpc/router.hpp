@@ -1,7 +1,7 @@
 /// @file
 /// @code{.unparsed}
 /// coronet::rpc::router: JSON-RPC 2.0 methods served over any coronet framing. (Its
-/// earlier name, rpc::server, is an alias: it routes calls to methods and does not
+/// earlier name, rpc::router, is an alias: it routes calls to methods and does not
 /// listen; a coronet::server does that.)
 ///
 ///   asio::awaitable<nlohmann::json> sum(nlohmann::json params) {   // [1, 2, 4] -> 7
@@ -65,10 +65,10 @@
 /// @endcode
 #pragma once
 
-#include "coronet/connection.hpp"
-#include "coronet/framed.hpp"
-#include "coronet/json_channel.hpp"
-#include "coronet/line_codec.hpp"
+#include "coronet/core/connection.hpp"
+#include "coronet/framing/framed.hpp"
+#include "coronet/json/json_channel.hpp"
+#include "coronet/framing/line_codec.hpp"
 #include "coronet/rpc/detail/protocol.hpp"
 #include "coronet/rpc/detail/router_session.hpp"
 #include "coronet/rpc/detail/typed_method.hpp"
@@ -170,8 +170,5 @@ class router {
  private:
   std::shared_ptr<detail::method_table> table_;
 };
-
-/// The earlier name of router.
-using server = router;
 
 }  // namespace coronet::rpc

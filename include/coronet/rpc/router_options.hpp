@@ -41,7 +41,4 @@ struct router_options {
 /// A method: params in (array, object, or null when absent), result out.
 using method_function = std::function<asio::awaitable<nlohmann::json>(nlohmann::json params)>;
 
-/// The earlier name of router_options.
-using server_options = router_options;
-
 }  // namespace coronet::rpc

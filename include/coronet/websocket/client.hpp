@@ -16,8 +16,8 @@
 /// @endcode
 #pragma once
 
-#include "coronet/connect.hpp"
-#include "coronet/connection.hpp"
+#include "coronet/core/connect.hpp"
+#include "coronet/core/connection.hpp"
 #include "coronet/websocket/stream.hpp"
 
 #include <asio/awaitable.hpp>

@@ -41,7 +41,7 @@
 /// @endcode
 #pragma once
 
-#include "coronet/codec.hpp"
+#include "coronet/framing/codec.hpp"
 #include "coronet/websocket/close_code.hpp"
 #include "coronet/websocket/detail/utf8.hpp"
 #include "coronet/websocket/frame.hpp"

@@ -40,11 +40,11 @@
 /// @endcode
 #pragma once
 
-#include "coronet/connection.hpp"
-#include "coronet/framed.hpp"
-#include "coronet/framed_options.hpp"
+#include "coronet/core/connection.hpp"
+#include "coronet/framing/framed.hpp"
+#include "coronet/framing/framed_options.hpp"
 #include "coronet/http/request.hpp"
-#include "coronet/outbox.hpp"
+#include "coronet/framing/outbox.hpp"
 #include "coronet/websocket/codec.hpp"
 #include "coronet/websocket/frame.hpp"
 
@@ -69,7 +69,7 @@ struct stream_options {
   /// Security: the read buffer, the outbox's high-water mark (1 MiB: above it send()
   /// waits, try_send() refuses) and the time one frame may take to arrive once begun
   /// (read_timeout; 0 by default, no limit).
-  framed_options framed{};
+  framed_options framing{};
   /// Keepalive: after this long without a frame from the peer, a ping is sent; if still
   /// nothing has arrived pong_timeout later (0: one more ping_interval), the connection
   /// is closed (close_status() 1006). 0: no pings. Frames are counted as read() takes

@@ -2,17 +2,17 @@
 // id, the reader coroutine, deadlines (src/rpc/client.cpp).
 #pragma once
 
-#include "coronet/connection.hpp"
+#include "coronet/core/connection.hpp"
 #include "coronet/detail/scope_exit.hpp"
 #include "coronet/detail/wakeup.hpp"
-#include "coronet/errc.hpp"
-#include "coronet/framed.hpp"
-#include "coronet/json_channel.hpp"
-#include "coronet/line_codec.hpp"
+#include "coronet/core/errc.hpp"
+#include "coronet/framing/framed.hpp"
+#include "coronet/json/json_channel.hpp"
+#include "coronet/framing/line_codec.hpp"
 #include "coronet/rpc/batch.hpp"
 #include "coronet/rpc/client_options.hpp"
 #include "coronet/rpc/error.hpp"
-#include "coronet/timeout.hpp"
+#include "coronet/core/timeout.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>

@@ -2,7 +2,7 @@
 // request, running it, building and fitting responses (src/rpc/router.cpp, ids.cpp).
 #pragma once
 
-#include "coronet/json_channel.hpp"
+#include "coronet/json/json_channel.hpp"
 #include "coronet/rpc/error.hpp"
 #include "coronet/rpc/router_options.hpp"
 

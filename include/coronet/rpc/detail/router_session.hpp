@@ -3,9 +3,9 @@
 #pragma once
 
 #include "coronet/detail/wakeup.hpp"
-#include "coronet/errc.hpp"
-#include "coronet/framed.hpp"
-#include "coronet/json_channel.hpp"
+#include "coronet/core/errc.hpp"
+#include "coronet/framing/framed.hpp"
+#include "coronet/json/json_channel.hpp"
 #include "coronet/rpc/detail/protocol.hpp"
 
 #include <asio/awaitable.hpp>
