@@ -29,9 +29,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Node's `ws`, the WebSocket client tests/ws_client.js drives (tests/test_websocket.cpp
+# Node's `ws`, the WebSocket client tests/clients/ws_client.js drives (tests/websocket/test_websocket.cpp
 # finds it there, or in $CORONET_NODE_PATH), and puppeteer-core, which drives Debian's
-# chromium in tests/chat_web_browser.js (puppeteer-core never downloads a browser).
+# chromium in tests/clients/chat_web_browser.js (puppeteer-core never downloads a browser).
 npm_dir="$(cd "$(dirname "$0")/.." && pwd)/build/npm"
 if [ ! -f "$npm_dir/node_modules/ws/package.json" ] ||
    [ ! -f "$npm_dir/node_modules/puppeteer-core/package.json" ]; then

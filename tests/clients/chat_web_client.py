@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """chat_server --web against clients nobody here wrote: Python's `websockets` as the
 browser-side member and a plain TCP socket as an nc user, in the same room, plus raw
-HTTP requests for what is not the chat (tests/test_chat_web.cpp runs this).
+HTTP requests for what is not the chat (tests/programs/test_chat_web.cpp runs this).
 
     chat_web_client.py TCP_PORT WEB_PORT
     chat_web_client.py TCP_PORT WEB_PORT --chat-only

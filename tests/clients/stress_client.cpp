@@ -15,7 +15,7 @@
 //       SIGTERM meanwhile and then writes the signal's CLOCK_MONOTONIC time in ns to
 //       our stdin); checks that every request written before the signal was answered
 //       and that each connection ended in a clean EOF.
-#include "cli.hpp"
+#include "../support/cli.hpp"
 
 #include <coronet/coronet.hpp>
 #include <coronet/tls.hpp>

@@ -1,7 +1,7 @@
 // chat_server --web: browser members in the same room as nc members, run as users run
 // it. chat_server is started here on loopback and stopped by its pid; the clients are
-// ones nobody here wrote: Python's `websockets` (tests/chat_web_client.py) and a headless
-// Chromium driven by puppeteer-core (tests/chat_web_browser.js).
+// ones nobody here wrote: Python's `websockets` (tests/clients/chat_web_client.py) and a headless
+// Chromium driven by puppeteer-core (tests/clients/chat_web_browser.js).
 #include "process.hpp"
 #include "redis_support.hpp"
 #include "tls_support.hpp"
@@ -174,7 +174,7 @@ TEST_SUITE("web") {
 
   TEST_CASE("chat web: a WebSocket member and an nc member chat, whisper and rename") {
     web_chat_server server;
-    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py",
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/clients/chat_web_client.py",
                 std::to_string(server.port), std::to_string(server.web_port)},
                {"GET / is the page", "404 on another path", "405 on POST /",
                 "400 on /chat without an upgrade", "403 for a page from another site",
@@ -236,7 +236,7 @@ asyncio.run(asyncio.wait_for(main(int(sys.argv[1]), int(sys.argv[2])), 30))
     const auto b_port = b.wait_stderr(listening, 20s);
     REQUIRE_MESSAGE(b_port, b.err_text);
     REQUIRE(b.wait_stderr(std::regex{"joined the room at Redis"}, 20s));
-    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py", *b_port,
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/clients/chat_web_client.py", *b_port,
                 std::to_string(a.web_port), "--chat-only"},
                {"nc member sees the web member", "web -> nc message", "nc -> web message",
                 "web -> nc whisper", "nc -> web whisper", "web rename seen by nc",
@@ -250,7 +250,7 @@ asyncio.run(asyncio.wait_for(main(int(sys.argv[1]), int(sys.argv[2])), 30))
   TEST_CASE("chat web: with TLS, the page over https and the chat over wss") {
     const auto& certs = coronet::test::certificates();
     web_chat_server server{0, 0, {"--tls-cert", certs.server_pem, "--tls-key", certs.server_key}};
-    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/chat_web_client.py",
+    run_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/clients/chat_web_client.py",
                 std::to_string(server.port), std::to_string(server.web_port), "--tls", certs.ca},
                {"https page", "https 404", "wss member welcomed", "wss message"}, 60s);
   }
@@ -270,7 +270,7 @@ asyncio.run(asyncio.wait_for(main(int(sys.argv[1]), int(sys.argv[2])), 30))
     const auto tcp = server->port;
     const auto web = server->web_port;
     const auto shot = std::filesystem::temp_directory_path() / "coronet-chat-web.png";
-    child_process browser{{"/usr/bin/node", CORONET_SOURCE_DIR "/tests/chat_web_browser.js",
+    child_process browser{{"/usr/bin/node", CORONET_SOURCE_DIR "/tests/clients/chat_web_browser.js",
                            std::to_string(tcp), std::to_string(web), shot.string()}};
     // The script asks for a restart once the pages have talked: same ports, new process.
     const auto asked = browser.wait_stdout(std::regex{"restart now"}, 90s);

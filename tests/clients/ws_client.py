@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A WebSocket client nobody here wrote (Python's `websockets`) against coronet's test
-echo server (tests/websocket_support.hpp): echo on /echo, "close-me" makes the server
+echo server (tests/support/websocket_support.hpp): echo on /echo, "close-me" makes the server
 close with 4001, messages above 64 KiB are refused. Where the library will not send a
 malformed frame, the raw bytes go straight to its transport.
 

@@ -1,4 +1,4 @@
-// coronet::redis against a real redis-server (tests/redis_support.hpp): commands and
+// coronet::redis against a real redis-server (tests/support/redis_support.hpp): commands and
 // their reply types, pipelining from many coroutines and pipeline(), big values and
 // the reply limits, command and connect timeouts, AUTH and CLIENT SETNAME, pub/sub
 // (messages during subscribe() not lost, close() ending a pending receive()), and Redis

@@ -1,4 +1,4 @@
-// A tiny command-line parser for tests/stress_client.cpp, a test tool: `--name value`
+// A tiny command-line parser for tests/clients/stress_client.cpp, a test tool: `--name value`
 // and `--flag` options, with defaults and a generated --help text. The programs users
 // run (examples/, coronet-loadgen) use CLI11 (examples/common/command_line.hpp).
 #pragma once

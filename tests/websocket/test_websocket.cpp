@@ -1,7 +1,7 @@
 // The WebSocket layer over loopback: a coronet server (websocket::accept) and coronet
 // clients (websocket::connect), raw clients for what no polite client sends, the
 // upgrade's refusals, the keepalive, a server stop; and clients nobody here wrote:
-// Python's `websockets` and Node's `ws` (tests/ws_client.py, tests/ws_client.js).
+// Python's `websockets` and Node's `ws` (tests/clients/ws_client.py, tests/clients/ws_client.js).
 #include "process.hpp"
 #include "websocket_support.hpp"
 
@@ -405,7 +405,7 @@ const std::vector<std::string> external_checks{"text",
 
 TEST_SUITE("websocket") {
   TEST_CASE("websocket: Python's websockets as the client") {
-    run_external_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/ws_client.py"},
+    run_external_client({"/usr/bin/python3", CORONET_SOURCE_DIR "/tests/clients/ws_client.py"},
                         external_checks);
   }
 
@@ -417,7 +417,7 @@ TEST_SUITE("websocket") {
     REQUIRE_MESSAGE(std::filesystem::exists(modules + "/ws"),
                     "Node's ws is missing: run scripts/setup.sh (npm install into build/npm)");
     setenv("NODE_PATH", modules.c_str(), 1);
-    run_external_client({"/usr/bin/node", CORONET_SOURCE_DIR "/tests/ws_client.js"},
+    run_external_client({"/usr/bin/node", CORONET_SOURCE_DIR "/tests/clients/ws_client.js"},
                         external_checks);
   }
 }
