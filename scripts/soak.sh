@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 build="${BUILD_DIR:-build/dev}"
 seconds="${SOAK_SECONDS:-180}"
 max_growth="${SOAK_MAX_GROWTH_PCT:-25}"
-server_bin="$build/examples/echo_server"
+server_bin="$build/examples/echo/echo_server"
 client_bin="$build/tests/stress_client"
 for b in "$server_bin" "$client_bin"; do
   [ -x "$b" ] || { echo "soak.sh: $b not built" >&2; exit 1; }

@@ -7,10 +7,14 @@
 // piped it runs as a script: it sends its lines, waits until the server has answered
 // each of them, then leaves.
 #include "../common/command_line.hpp"
+#include "../common/fatal.hpp"
 #include "../common/tls.hpp"
-#include "chat_room.hpp"
+#include "protocol/events.hpp"
 
 #include <coronet/core/connect.hpp>
+#include <coronet/framing/framed.hpp>
+#include <coronet/framing/line_codec.hpp>
+#include <coronet/framing/outbox.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -19,6 +23,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
 #include <thread>
 
 namespace {
@@ -156,8 +161,7 @@ int main(int argc, char** argv) {
     try {
       std::rethrow_exception(failure);
     } catch (const std::exception& e) {
-      examples::print_error("chat_client", e.what());
-      code = 1;
+      code = examples::fatal("chat_client", e.what());
     }
   }
   // The stdin thread may still be blocked in getline and holds a handle to `io`: end

@@ -7,13 +7,16 @@
 //   chat_server --web 127.0.0.1:8080     # and in a browser: http://127.0.0.1:8080/
 //   chat_server --web 127.0.0.1:8080 --web-origin https://chat.example.com   # behind a proxy
 #include "../common/command_line.hpp"
+#include "../common/fatal.hpp"
 #include "../common/log.hpp"
 #include "../common/server_flags.hpp"
-#include "chat_room.hpp"
-#include "cluster.hpp"
+#include "cluster/cluster.hpp"
+#include "room/room.hpp"
+#include "transports/line_session.hpp"
+#include "transports/web_session.hpp"
 
-#include <coronet/redis/client_options.hpp>
 #include <coronet/core/server.hpp>
+#include <coronet/redis/client_options.hpp>
 
 #include <atomic>
 #include <cstdlib>
@@ -40,7 +43,7 @@ class server_thread {
       try {
         server_.run(std::move(h));
       } catch (const std::exception& e) {
-        examples::log_event(examples::level::error, "error", {}, "chat_server --web: ", e.what());
+        examples::report_error("chat_server", "--web: ", e.what());
         failed_ = true;
         f();
       }
@@ -232,9 +235,8 @@ int main(int argc, char** argv) {
     // Every session has left (and told the cluster); now this server leaves it too.
     if (cluster) cluster->stop();
     examples::log_event(examples::level::info, "stopped", {}, "chat_server stopped");
-    if (web_failed) return 1;
+    if (web_failed) return examples::exit_failure;  // reported by server_thread
   } catch (const std::exception& e) {
-    examples::log_event(examples::level::error, "error", {}, "chat_server: ", e.what());
-    return 1;
+    return examples::fatal("chat_server", e.what());
   }
 }

@@ -10,6 +10,7 @@
 //   examples::parse(app, argc, argv);                   // exits on --help, errors
 #pragma once
 
+#include "fatal.hpp"
 #include "log.hpp"
 
 #include <coronet/version.hpp>
@@ -92,19 +93,10 @@ inline void parse(CLI::App& app, int argc, char** argv) {
   std::exit(2);
 }
 
-// A program's fatal error: "NAME: message" on stderr as always, or with --log-format
-// json one JSON line (event "error").
+// coronet-loadgen's name for report_error() (fatal.hpp), kept until bench/ calls that.
 template <typename... Parts>
 void print_error(std::string_view program, const Parts&... parts) {
-  if (current_log_format() == log_format::text) {
-    std::ostringstream line;
-    line << program << ": ";
-    (line << ... << parts);
-    line << '\n';
-    std::cerr << line.str();
-    return;
-  }
-  log_event(level::error, "error", {{"program", program}}, parts...);
+  report_error(program, parts...);
 }
 
 }  // namespace examples

@@ -8,6 +8,7 @@
 // p50/p99 round-trip latency and messages per second, and exits 1 on any mismatch.
 // --tls (with --tls-ca FILE or --tls-insecure) talks to a server run with --tls-cert.
 #include "../common/command_line.hpp"
+#include "../common/fatal.hpp"
 #include "../common/tls.hpp"
 
 #include <coronet/coronet.hpp>
@@ -119,7 +120,7 @@ int run_load(const std::string& host, std::uint16_t port, const std::string& fra
     all.insert(all.end(), r.latencies_us.begin(), r.latencies_us.end());
     mismatches += r.mismatches;
     if (!r.error.empty()) {
-      examples::print_error("echo_client", "connection failed: ", r.error);
+      examples::report_error("echo_client", "connection failed: ", r.error);
       ++failed;
     }
   }
@@ -144,7 +145,7 @@ asio::awaitable<void> interactive(std::string host, std::uint16_t port) {
     f.write(std::string_view{line});
     auto echo = co_await f.read();
     if (!echo) {
-      examples::print_error("echo_client", "server closed the connection");
+      examples::report_error("echo_client", "server closed the connection");
       co_return;
     }
     std::cout << *echo << std::endl;
@@ -183,8 +184,7 @@ int main(int argc, char** argv) {
     if (count > 0) return run_load(host, port, framing, count, size, connections);
     coronet::sync_wait(interactive(host, port));
   } catch (const std::exception& e) {
-    examples::print_error("echo_client", e.what());
-    return 1;
+    return examples::fatal("echo_client", e.what());
   }
   return 0;
 }

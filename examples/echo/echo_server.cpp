@@ -5,6 +5,7 @@
 //   echo_server --port 7300 --framing websocket # then: ws://127.0.0.1:7300/ (any path)
 //   echo_server --tls-cert server.pem --tls-key server.key   # TLS: docs/tls.md
 #include "../common/command_line.hpp"
+#include "../common/fatal.hpp"
 #include "../common/log.hpp"
 #include "../common/server_flags.hpp"
 
@@ -109,7 +110,6 @@ int main(int argc, char** argv) {
     server.run(handler);  // until SIGINT/SIGTERM; then drains and returns
     examples::log_event(examples::level::info, "stopped", {}, "echo_server stopped");
   } catch (const std::exception& e) {
-    examples::log_event(examples::level::error, "error", {}, "echo_server: ", e.what());
-    return 1;
+    return examples::fatal("echo_server", e.what());
   }
 }

@@ -1,6 +1,7 @@
 // kv_server: an in-memory key-value server speaking the Redis protocol (RESP2), for
 // redis-cli, redis-benchmark and Redis client libraries. See docs/kv.md.
 #include "../common/command_line.hpp"
+#include "../common/fatal.hpp"
 #include "../common/server_flags.hpp"
 #include "kv.hpp"
 
@@ -116,8 +117,7 @@ int main(int argc, char** argv) {
     server.run([&db, opt](coronet::connection c) { return kv::serve(std::move(c), &db, opt); });
     examples::log_event(examples::level::info, "stopped", {}, "kv_server stopped");
   } catch (const std::exception& e) {
-    examples::print_error("kv_server", e.what());
-    return 1;
+    return examples::fatal("kv_server", e.what());
   }
   return 0;
 }

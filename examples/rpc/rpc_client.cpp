@@ -8,6 +8,7 @@
 // Exit status: 0 with a result, 1 when the server answered with an error or the call
 // failed (connection, timeout), 2 for bad usage.
 #include "../common/command_line.hpp"
+#include "../common/fatal.hpp"
 #include "../common/tls.hpp"
 
 #include <coronet/coronet.hpp>
@@ -94,14 +95,11 @@ int main(int argc, char** argv) {
   try {
     how.tls = tls.context();
     coronet::sync_wait(run(std::move(how), framing, &result));
-  } catch (const coronet::rpc::error& e) {
-    std::cerr << "error " << e.code() << ": " << e.message();
-    if (e.data()) std::cerr << " " << e.data()->dump();
-    std::cerr << "\n";
-    return 1;
+  } catch (const coronet::rpc::error& e) {  // the server's error response
+    return examples::fatal("rpc_client", "error ", e.code(), ": ", e.message(),
+                           e.data() ? " " + e.data()->dump() : std::string{});
   } catch (const std::exception& e) {
-    examples::print_error("rpc_client", e.what());
-    return 1;
+    return examples::fatal("rpc_client", e.what());
   }
   if (result) std::cout << result->dump() << "\n";
   return 0;

@@ -5,6 +5,7 @@
 //   rpc_server --framing length             # 4-byte big-endian length prefix
 //   echo '{"jsonrpc":"2.0","method":"sum","params":[1,2,4],"id":1}' | nc -q1 127.0.0.1 7070
 #include "../common/command_line.hpp"
+#include "../common/fatal.hpp"
 #include "../common/server_flags.hpp"
 #include "methods.hpp"
 
@@ -61,7 +62,6 @@ int main(int argc, char** argv) {
       });
     }
   } catch (const std::exception& e) {
-    examples::print_error("rpc_server", e.what());
-    return 1;
+    return examples::fatal("rpc_server", e.what());
   }
 }

@@ -1,12 +1,6 @@
 #include "coronet/http/request.hpp"
 
-#include "coronet/core/errc.hpp"
-#include "coronet/http/response.hpp"
-#include "coronet/core/timeout.hpp"
-
-#include <asio/buffer.hpp>
-
-#include <algorithm>
+#include "coronet/http/keep_alive.hpp"
 
 namespace coronet::http {
 
@@ -23,52 +17,17 @@ std::optional<request> request::parse(std::string_view bytes, const request_limi
 }
 
 namespace detail {
-namespace {
-
-using clock = std::chrono::steady_clock;
-
-// How much one read asks for: a browser's whole upgrade request fits.
-constexpr std::size_t read_chunk = 4096;
-
-}  // namespace
 
 asio::awaitable<std::optional<request>> read_request(connection* conn, request_options options) {
-  const auto deadline = clock::now() + options.head_timeout;
-  std::vector<char> in;
-  request_head probe;
-  for (;;) {
-    parse_result parsed =
-        parse_request_head(std::string_view{in.data(), in.size()}, probe, options.limits);
-    if (parsed.status == parse_status::ready) {
-      co_return request::parse(std::string_view{in.data(), in.size()}, options.limits);
-    }
-    if (parsed.status == parse_status::fail) {
-      const auto refusal = error_response(parsed.http_status, parsed.error);
-      co_await write_response(conn, format(refusal), true);
-      co_return std::nullopt;
-    }
-    // `more` means fewer than max_head_size bytes are here, so there is room.
-    const std::size_t have = in.size();
-    const std::size_t room = std::min(read_chunk, options.limits.max_head_size - have);
-    in.resize(have + room);
-    const auto left = std::max(clock::duration::zero(), deadline - clock::now());
-    std::size_t n = 0;
-    bool timed_out = false;
-    try {
-      n = co_await with_timeout(conn->read_some(asio::buffer(in.data() + have, room)), left);
-    } catch (const std::system_error& e) {
-      if (e.code() != errc::timed_out) throw;
-      timed_out = true;
-    }
-    in.resize(have + n);
-    if (timed_out && !in.empty()) {
-      const auto late = error_response(408, "the request head took too long");
-      co_await write_response(conn, format(late), true);
-      co_return std::nullopt;
-    }
-    // Silent until the deadline, closed by the peer, or the server is stopping.
-    if (timed_out || n == 0) co_return std::nullopt;
-  }
+  // One turn of the keep-alive reader: the same limits, deadline and refusals.
+  keep_alive_options once;
+  once.requests = options;
+  request_reader reader{*conn, once};
+  if (co_await reader.next() == nullptr) co_return std::nullopt;
+  // The head and what followed it, contiguous in the reader's buffer.
+  const auto head = reader.raw_head();
+  co_return request::parse(std::string_view{head.data(), head.size() + reader.rest().size()},
+                           options.limits);
 }
 
 }  // namespace detail

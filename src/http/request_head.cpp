@@ -7,81 +7,24 @@
 // whatever lies past them cannot change the answer.
 #include "coronet/http/request_head.hpp"
 
+#include "coronet/http/detail/syntax.hpp"
+#include "coronet/http/fields.hpp"
+
 #include <algorithm>
-#include <array>
 #include <limits>
 
 namespace coronet::http {
 namespace {
 
 using status = parse_status;
+using detail::is_digit;
+using detail::is_ows;
+using detail::is_tchar;
+using detail::is_value_char;
+using detail::is_vchar;
 
 parse_result fail(int http_status, std::string_view why) {
   return {status::fail, 0, http_status, why};
-}
-
-// tchar (RFC 9110 5.6.2): the characters of a method or a field name.
-constexpr auto tchar_table = [] {
-  std::array<bool, 256> t{};
-  for (unsigned char c = '0'; c <= '9'; ++c)
-    t[c] = true;
-  for (unsigned char c = 'a'; c <= 'z'; ++c)
-    t[c] = true;
-  for (unsigned char c = 'A'; c <= 'Z'; ++c)
-    t[c] = true;
-  for (unsigned char c : std::string_view{"!#$%&'*+-.^_`|~"})
-    t[c] = true;
-  return t;
-}();
-
-bool is_tchar(char c) {
-  return tchar_table[static_cast<unsigned char>(c)];
-}
-// VCHAR: what a request target may hold.
-bool is_vchar(char c) {
-  return c > 0x20 && c < 0x7f;
-}
-// field-vchar, SP or HTAB: what a field value may hold (obs-text, bytes 0x80 and above,
-// included: old clients send Latin-1).
-bool is_value_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u == '\t' || (u >= 0x20 && u != 0x7f);
-}
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
-// Calls f(element) for each non-empty element of a comma-separated list (RFC 9110
-// 5.6.1); stops early when f returns true, and returns whether it did.
-template <typename F>
-bool any_list_element(std::string_view list, F f) {
-  for (;;) {
-    const auto comma = list.find(',');
-    const auto element = trim(list.substr(0, comma));
-    if (!element.empty() && f(element)) return true;
-    if (comma == std::string_view::npos) return false;
-    list.remove_prefix(comma + 1);
-  }
 }
 
 // The checks that need the whole head: framing (Content-Length, Transfer-Encoding) and
@@ -245,22 +188,15 @@ parse_result parse_request_head(std::string_view data, request_head& out,
 }
 
 std::optional<std::string_view> request_head::find(std::string_view name) const noexcept {
-  for (const auto& f : headers)
-    if (iequals(f.name, name)) return f.value;
-  return std::nullopt;
+  return find_field(headers, name);
 }
 
 std::size_t request_head::count(std::string_view name) const noexcept {
-  return static_cast<std::size_t>(
-      std::count_if(headers.begin(), headers.end(),
-                    [&](const header_field& f) { return iequals(f.name, name); }));
+  return count_fields(headers, name);
 }
 
 bool request_head::has_token(std::string_view name, std::string_view token) const noexcept {
-  return std::any_of(headers.begin(), headers.end(), [&](const header_field& f) {
-    return iequals(f.name, name) &&
-           any_list_element(f.value, [&](std::string_view e) { return iequals(e, token); });
-  });
+  return fields_have_token(headers, name, token);
 }
 
 bool request_head::keep_alive() const noexcept {

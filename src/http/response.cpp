@@ -1,7 +1,7 @@
 #include "coronet/http/response.hpp"
 
-#include "coronet/http/request_head.hpp"
 #include "coronet/core/timeout.hpp"
+#include "coronet/http/request_head.hpp"
 
 #include <asio/buffer.hpp>
 
@@ -12,20 +12,23 @@
 
 namespace coronet::http {
 
-std::string date_now() {
+std::string format_date(std::time_t time) {
   // Written by hand: strftime's %a and %b follow the process's locale.
   static constexpr std::array<const char*, 7> days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr std::array<const char*, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t now = std::time(nullptr);
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&time, &tm);
   std::array<char, 40> text{};
   const int n = std::snprintf(text.data(), text.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT",
                               days.at(static_cast<std::size_t>(tm.tm_wday)), tm.tm_mday,
                               months.at(static_cast<std::size_t>(tm.tm_mon)), tm.tm_year + 1900,
                               tm.tm_hour, tm.tm_min, tm.tm_sec);
   return {text.data(), static_cast<std::size_t>(std::max(n, 0))};
+}
+
+std::string date_now() {
+  return format_date(std::time(nullptr));
 }
 
 response error_response(int status, std::string_view why) {

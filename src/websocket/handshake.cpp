@@ -1,5 +1,6 @@
 #include "coronet/websocket/handshake.hpp"
 
+#include "coronet/http/fields.hpp"
 #include "coronet/websocket/detail/sha1.hpp"
 
 #include <algorithm>
@@ -10,14 +11,6 @@ namespace coronet::websocket {
 namespace {
 
 constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -49,11 +42,11 @@ upgrade_check check_upgrade(const http::request_head& req) noexcept {
   if (!req.has_token("connection", "upgrade")) return {400, "no \"Connection: Upgrade\""};
   if (req.has_body()) return {400, "a WebSocket upgrade has no body"};
   const auto version = req.find("sec-websocket-version");
-  if (!version || req.count("sec-websocket-version") != 1 || trim(*version) != "13")
+  if (!version || req.count("sec-websocket-version") != 1 || http::trim(*version) != "13")
     return {426, "only Sec-WebSocket-Version 13 is supported"};
   const auto key = req.find("sec-websocket-key");
   if (!key || req.count("sec-websocket-key") != 1) return {400, "no Sec-WebSocket-Key"};
-  const auto decoded = detail::base64_decode(trim(*key));
+  const auto decoded = detail::base64_decode(http::trim(*key));
   if (!decoded || decoded->size() != 16)
     return {400, "Sec-WebSocket-Key is not the base64 of 16 bytes"};
   return {};
@@ -62,19 +55,11 @@ upgrade_check check_upgrade(const http::request_head& req) noexcept {
 std::vector<std::string_view> offered_subprotocols(const http::request_head& req) {
   std::vector<std::string_view> out;
   for (const auto& field : req.headers) {
-    if (field.name.size() != 22) continue;
-    const bool match =
-        std::equal(field.name.begin(), field.name.end(), "sec-websocket-protocol",
-                   [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b; });
-    if (!match) continue;
-    std::string_view rest = field.value;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      const auto item = trim(rest.substr(0, comma));
-      if (!item.empty()) out.push_back(item);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
+    if (!http::iequals(field.name, "sec-websocket-protocol")) continue;
+    http::any_list_element(field.value, [&out](std::string_view item) {
+      out.push_back(item);
+      return false;  // all of them
+    });
   }
   return out;
 }

@@ -78,9 +78,9 @@ std::vector<marked_block> marked_blocks(const std::string& doc) {
   return blocks;
 }
 
-#if defined(BASICS_ECHO_SERVER_PATH)
+#if defined(TINY_ECHO_PATH)
 
-// A basics server (a process) started with port 0; stop() sends SIGTERM and returns the exit code.
+// A tiny_* server (a process) started with port 0; stop() sends SIGTERM and returns the exit code.
 class program_server {
  public:
   explicit program_server(const char* path) : process_{{path, "0"}} {
@@ -150,17 +150,17 @@ TEST_SUITE("basics") {
       for (auto& block : marked_blocks(doc))
         blocks.push_back(std::move(block));
 
-    // The places that show the basics programs: none may lose its marker unnoticed.
+    // The places that show the tiny_* programs: none may lose its marker unnoticed.
     const std::vector<std::pair<std::string, std::string>> expected{
-        {"README.md", "examples/basics/echo_server.cpp#echo_server"},
-        {"docs/getting-started.md", "examples/basics/echo_server.cpp#echo_server"},
-        {"docs/getting-started.md", "examples/basics/client.cpp#client"},
-        {"docs/framing.md", "examples/basics/line_server.cpp#line_server"},
-        {"docs/json.md", "examples/basics/json_server.cpp#json_server"},
-        {"docs/json.md", "examples/basics/kv_server.cpp#kv_server"},
-        {"docs/json.md", "examples/basics/kv_client.cpp#kv_client"},
-        {"docs/rpc.md", "examples/basics/rpc_server.cpp#rpc_server"},
-        {"docs/rpc.md", "examples/basics/rpc_client.cpp#rpc_client"},
+        {"README.md", "examples/basics/tiny_echo.cpp#tiny_echo"},
+        {"docs/getting-started.md", "examples/basics/tiny_echo.cpp#tiny_echo"},
+        {"docs/getting-started.md", "examples/basics/tiny_line_client.cpp#tiny_line_client"},
+        {"docs/framing.md", "examples/basics/tiny_line_reverser.cpp#tiny_line_reverser"},
+        {"docs/json.md", "examples/basics/tiny_json_orders.cpp#tiny_json_orders"},
+        {"docs/json.md", "examples/basics/tiny_json_kv.cpp#tiny_json_kv"},
+        {"docs/json.md", "examples/basics/tiny_json_kv_client.cpp#tiny_json_kv_client"},
+        {"docs/rpc.md", "examples/basics/tiny_rpc.cpp#tiny_rpc"},
+        {"docs/rpc.md", "examples/basics/tiny_rpc_client.cpp#tiny_rpc_client"},
     };
     // No structured bindings here: CAPTURE takes references in a lambda, and clang 14
     // cannot capture a structured binding.
@@ -188,9 +188,9 @@ TEST_SUITE("basics") {
     }
   }
 
-#if defined(BASICS_ECHO_SERVER_PATH)
-  TEST_CASE("basics echo_server returns every byte and exits 0 on SIGTERM") {
-    program_server srv{BASICS_ECHO_SERVER_PATH};
+#if defined(TINY_ECHO_PATH)
+  TEST_CASE("tiny_echo returns every byte and exits 0 on SIGTERM") {
+    program_server srv{TINY_ECHO_PATH};
     run([](std::uint16_t p) -> asio::awaitable<void> {
       auto conn = co_await connect("127.0.0.1", p);
       std::string bytes{"hello\0world\r\n\xff", 14};
@@ -203,8 +203,8 @@ TEST_SUITE("basics") {
     CHECK(srv.stop() == 0);
   }
 
-  TEST_CASE("basics line_server reverses lines and closes a peer whose line is too long") {
-    program_server srv{BASICS_LINE_SERVER_PATH};
+  TEST_CASE("tiny_line_reverser reverses lines and closes a peer whose line is too long") {
+    program_server srv{TINY_LINE_REVERSER_PATH};
     run([](std::uint16_t p) -> asio::awaitable<void> {
       auto conn = co_await connect("127.0.0.1", p);
       co_await conn.write(asio::buffer(std::string_view{"hello\nworld\r\n\nab"}));
@@ -223,8 +223,8 @@ TEST_SUITE("basics") {
     CHECK(srv.err_text().find("frame exceeds the configured limit") != std::string::npos);
   }
 
-  TEST_CASE("basics json_server accepts orders and answers a bad line with an error") {
-    program_server srv{BASICS_JSON_SERVER_PATH};
+  TEST_CASE("tiny_json_orders accepts orders and answers a bad line with an error") {
+    program_server srv{TINY_JSON_ORDERS_PATH};
     run([](std::uint16_t p) -> asio::awaitable<void> {
       auto conn = co_await connect("127.0.0.1", p);
       framed lines{std::move(conn), line_codec{}};
@@ -243,26 +243,26 @@ TEST_SUITE("basics") {
     CHECK(srv.stop() == 0);
   }
 
-  TEST_CASE("basics client prints the reply line and exits 1 when nobody listens") {
-    program_server echoer{BASICS_ECHO_SERVER_PATH};
-    program_server reverser{BASICS_LINE_SERVER_PATH};
-    auto echoed = run_to_end({BASICS_CLIENT_PATH, echoer.port_text(), "hi there"});
+  TEST_CASE("tiny_line_client prints the reply line and exits 1 when nobody listens") {
+    program_server echoer{TINY_ECHO_PATH};
+    program_server reverser{TINY_LINE_REVERSER_PATH};
+    auto echoed = run_to_end({TINY_LINE_CLIENT_PATH, echoer.port_text(), "hi there"});
     CHECK(echoed.code == 0);
     CHECK(echoed.out == "hi there\n");
-    auto reversed = run_to_end({BASICS_CLIENT_PATH, reverser.port_text()});
+    auto reversed = run_to_end({TINY_LINE_CLIENT_PATH, reverser.port_text()});
     CHECK(reversed.code == 0);
     CHECK(reversed.out == "olleh\n");  // the default text is "hello"
     CHECK(reverser.stop() == 0);
     const auto closed_port = echoer.port_text();
     CHECK(echoer.stop() == 0);
-    auto refused = run_to_end({BASICS_CLIENT_PATH, closed_port, "anyone?"});
+    auto refused = run_to_end({TINY_LINE_CLIENT_PATH, closed_port, "anyone?"});
     CHECK(refused.code == 1);
     CHECK(refused.out == "");
-    CHECK(refused.err.starts_with("client: "));
+    CHECK(refused.err.starts_with("tiny_line_client: "));
   }
 
-  TEST_CASE("basics chat_room sends each line to every member and announces joins and leaves") {
-    program_server srv{BASICS_CHAT_ROOM_PATH};
+  TEST_CASE("tiny_chat sends each line to every member and announces joins and leaves") {
+    program_server srv{TINY_CHAT_PATH};
     run([](std::uint16_t p) -> asio::awaitable<void> {
       auto a_conn = co_await connect("127.0.0.1", p);
       framed a{std::move(a_conn), line_codec{}};
@@ -296,8 +296,8 @@ TEST_SUITE("basics") {
     CHECK(srv.stop() == 0);
   }
 
-  TEST_CASE("basics chat_room drops a member that stops reading and keeps serving the others") {
-    program_server srv{BASICS_CHAT_ROOM_PATH};
+  TEST_CASE("tiny_chat drops a member that stops reading and keeps serving the others") {
+    program_server srv{TINY_CHAT_PATH};
     run(
         [](std::uint16_t p) -> asio::awaitable<void> {
           auto a_conn = co_await connect("127.0.0.1", p);
@@ -336,17 +336,17 @@ TEST_SUITE("basics") {
     CHECK(srv.stop() == 0);
   }
 
-  TEST_CASE("basics kv_client gets back through kv_server what it set") {
-    program_server srv{BASICS_KV_SERVER_PATH};
-    auto first = run_to_end({BASICS_KV_CLIENT_PATH, srv.port_text(), "greeting", "hello world"});
+  TEST_CASE("tiny_json_kv_client gets back through tiny_json_kv what it set") {
+    program_server srv{TINY_JSON_KV_PATH};
+    auto first = run_to_end({TINY_JSON_KV_CLIENT_PATH, srv.port_text(), "greeting", "hello world"});
     CHECK(first.code == 0);
     CHECK(first.out == "{\"value\":\"hello world\"}\n");
     CHECK(first.err == "");
     // Round-robin puts the next connection on the other worker thread: one shared store.
-    auto second = run_to_end({BASICS_KV_CLIENT_PATH, srv.port_text(), "answer", "42"});
+    auto second = run_to_end({TINY_JSON_KV_CLIENT_PATH, srv.port_text(), "answer", "42"});
     CHECK(second.code == 0);
     CHECK(second.out == "{\"value\":\"42\"}\n");
-    auto defaults = run_to_end({BASICS_KV_CLIENT_PATH, srv.port_text()});
+    auto defaults = run_to_end({TINY_JSON_KV_CLIENT_PATH, srv.port_text()});
     CHECK(defaults.out == "{\"value\":\"hello\"}\n");
 
     run([](std::uint16_t p) -> asio::awaitable<void> {
@@ -374,15 +374,15 @@ TEST_SUITE("basics") {
 
     const auto closed_port = srv.port_text();
     CHECK(srv.stop() == 0);
-    auto refused = run_to_end({BASICS_KV_CLIENT_PATH, closed_port});
+    auto refused = run_to_end({TINY_JSON_KV_CLIENT_PATH, closed_port});
     CHECK(refused.code == 1);
     CHECK(refused.out == "");
-    CHECK(refused.err.starts_with("kv_client: "));
+    CHECK(refused.err.starts_with("tiny_json_kv_client: "));
   }
 
-  TEST_CASE("basics rpc_client prints the sum and a timeout error from rpc_server") {
-    program_server srv{BASICS_RPC_SERVER_PATH};
-    auto client = run_to_end({BASICS_RPC_CLIENT_PATH, srv.port_text()});
+  TEST_CASE("tiny_rpc_client prints the sum and a timeout error from tiny_rpc") {
+    program_server srv{TINY_RPC_PATH};
+    auto client = run_to_end({TINY_RPC_CLIENT_PATH, srv.port_text()});
     CHECK(client.code == 0);
     CHECK(client.err == "");
     const auto timed_out = make_error_code(errc::timed_out).message();

@@ -6,8 +6,8 @@
 #include "redis_support.hpp"
 #include "support.hpp"
 
-#include <join_limits.hpp>
-#include <member_mirror.hpp>
+#include <cluster/member_mirror.hpp>
+#include <room/join_limits.hpp>
 
 #include <coronet/redis.hpp>
 

@@ -18,7 +18,7 @@ using namespace coronet::test;
 
 namespace {
 
-#if defined(BASICS_ECHO_SERVER_PATH) && defined(CLI_ECHO_SERVER_PATH)
+#if defined(TINY_ECHO_PATH) && defined(CLI_ECHO_SERVER_PATH)
 
 // One example program's command line as it was before the move to CLI11: every option's
 // name and default must still be there.
@@ -111,7 +111,7 @@ TEST_SUITE("basics") {
           CORONET_VERSION_MAJOR * 10000 + CORONET_VERSION_MINOR * 100 + CORONET_VERSION_PATCH);
   }
 
-#if defined(BASICS_ECHO_SERVER_PATH) && defined(CLI_ECHO_SERVER_PATH)
+#if defined(TINY_ECHO_PATH) && defined(CLI_ECHO_SERVER_PATH)
   TEST_CASE("example programs print the project version for --version") {
     for (const auto& program : cli_programs()) {
       CAPTURE(program.path);

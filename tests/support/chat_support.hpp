@@ -4,8 +4,9 @@
 
 #include "support.hpp"
 
-#include <chat_room.hpp>
 #include <nlohmann/json.hpp>
+#include <room/room.hpp>
+#include <transports/line_session.hpp>
 
 #include <memory>
 #include <string>

@@ -125,4 +125,12 @@ inline asio::awaitable<void> echo_handler(connection conn) {
   }
 }
 
+// Connects, writes `message` and checks that it comes back (against echo_handler).
+inline asio::awaitable<void> echo_once(std::uint16_t port, std::string message) {
+  auto conn = co_await connect("127.0.0.1", port);
+  co_await conn.write(asio::buffer(message));
+  auto reply = co_await read_exactly(conn, message.size());
+  CHECK(reply == message);
+}
+
 }  // namespace coronet::test

@@ -5,10 +5,15 @@
 //   options.tls = coronet::tls::make_server_context({.certificate_chain_file = c.server_pem, ...});
 #pragma once
 
+#include "support.hpp"
+
+#include <coronet/tls.hpp>
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #ifndef CORONET_SOURCE_DIR
@@ -98,6 +103,54 @@ inline bool contains(const std::string& text, const std::string& part) {
 inline const certificate_files& certificates() {
   static const detail::certificate_dir dir;
   return dir.files;
+}
+
+// Servers and clients of the TLS tests, trusting the test CA.
+inline server_options tls_server(tls::server_options settings = {}) {
+  const auto& c = certificates();
+  if (settings.certificate_chain_file.empty()) {
+    settings.certificate_chain_file = c.server_pem;
+    settings.private_key_file = c.server_key;
+  }
+  server_options o;
+  o.tls = tls::make_server_context(std::move(settings));
+  o.observers.on_handshake_error = [](const error_info&) {};  // the tests count them instead
+  return o;
+}
+
+inline std::shared_ptr<tls::client_context> trusting_client(tls::client_options s) {
+  if (s.ca_file.empty()) s.ca_file = certificates().ca;
+  return tls::make_client_context(std::move(s));
+}
+
+// Not a default argument: see make_client_context().
+inline std::shared_ptr<tls::client_context> trusting_client() {
+  return trusting_client(tls::client_options{});
+}
+
+inline asio::awaitable<connection> tls_connect(std::uint16_t port, std::shared_ptr<tls_context> ctx,
+                                               std::string name = "localhost") {
+  // Named, not a temporary in the co_await: g++ 12 relocates such a temporary bitwise,
+  // which breaks its std::string (docs/getting-started.md, "Known compiler issues").
+  const connect_options how{.tls = std::move(ctx), .server_name = std::move(name)};
+  co_return co_await connect("127.0.0.1", port, how);
+}
+
+// The handshake's failure text, or "" if it succeeded.
+inline asio::awaitable<std::string> failure_of(std::uint16_t port, std::shared_ptr<tls_context> ctx,
+                                               std::string name = "localhost") {
+  try {
+    auto conn = co_await tls_connect(port, std::move(ctx), std::move(name));
+    // TLS 1.3: a client certificate is judged after the client's handshake is done; the
+    // refusal arrives as an alert on the first read.
+    co_await conn.write(asio::buffer("ping\n", 5));
+    char buf[16];
+    auto n = co_await conn.read_some(asio::buffer(buf));
+    if (n == 0) co_return "closed";
+    co_return "";
+  } catch (const std::system_error& e) {
+    co_return e.what();
+  }
 }
 
 }  // namespace coronet::test

@@ -7,7 +7,7 @@
 // completion of their own where they look at the result (result_handler, write_all_op,
 // framed<>'s read loop); they start the operation uncounted and count there, which on
 // the echo path saves a handler layer per operation: about 3 % of the server's
-// user-space instructions per message, as bench/instructions.sh measured.
+// user-space instructions per message, as bench/profiling/instructions.sh measured.
 #pragma once
 
 #include "coronet/detail/connection_state.hpp"

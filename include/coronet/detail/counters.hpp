@@ -14,7 +14,7 @@
 #include <cstdint>
 
 // Counting sits inside Asio's completion paths and framed<>'s read coroutine, where the
-// compilers otherwise leave these few instructions as calls (bench/instructions.sh
+// compilers otherwise leave these few instructions as calls (bench/profiling/instructions.sh
 // measured it).
 #if defined(__GNUC__) || defined(__clang__)
 #define CORONET_ALWAYS_INLINE [[gnu::always_inline]] inline

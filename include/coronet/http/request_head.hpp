@@ -37,6 +37,8 @@
 /// @endcode
 #pragma once
 
+#include "coronet/http/fields.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -44,13 +46,6 @@
 #include <vector>
 
 namespace coronet::http {
-
-/// One header field. Both views point into the buffer passed to parse_request_head();
-/// the value has no leading or trailing whitespace.
-struct header_field {
-  std::string_view name;   ///< as sent; compare it without regard to case
-  std::string_view value;  ///< without leading or trailing whitespace
-};
 
 /// Security: how big a request head may be; past either limit it fails with 431.
 struct request_limits {
@@ -97,9 +92,9 @@ struct request_head {
 
 /// Where parse_request_head() got to.
 enum class parse_status {
-  more,  ///< a valid beginning: call again once more bytes have arrived
-  ready, ///< a whole head of `size` bytes
-  fail,  ///< invalid, or over a limit: answer `http_status` and close the connection
+  more,   ///< a valid beginning: call again once more bytes have arrived
+  ready,  ///< a whole head of `size` bytes
+  fail,   ///< invalid, or over a limit: answer `http_status` and close the connection
 };
 
 /// What parse_request_head() found: its status, and the size or the failure.

@@ -13,10 +13,11 @@
 /// designated-initializer temporary inside a co_await statement.
 ///
 /// Unless keep_alive is set, the response says "Connection: close" and respond() hangs
-/// up politely after it: FIN, then it reads and drops what the peer still sends until the
-/// peer closes too, for at most a second. (Closing with unread input sends RST, which can
-/// destroy the response before the peer reads it: a 431 to a client still sending its
-/// oversized head.)
+/// up politely after it (hang_up()): FIN, then it reads and drops what the peer still
+/// sends until the peer closes too, for at most a second. (Closing with unread input
+/// sends RST, which can destroy the response before the peer reads it: a 431 to a client
+/// still sending its oversized head.) To answer several requests on one connection, see
+/// request_reader (keep_alive.hpp).
 /// @endcode
 #pragma once
 
@@ -25,6 +26,7 @@
 #include <asio/awaitable.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,15 +54,25 @@ response error_response(int status, std::string_view why = {});
 /// Connection, the extra fields, a blank line and the body.
 std::string format(const response& r);
 
-/// The date in the form HTTP wants (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
+/// `time` in the form HTTP wants, IMF-fixdate (RFC 9110 5.6.7), in UTC and whatever the
+/// locale: format_date(784111777) is "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string format_date(std::time_t time);
+
+/// The current time as format_date() writes it: the Date field of every response.
 std::string date_now();
 
 namespace detail {
 asio::awaitable<void> write_response(connection* conn, std::string bytes, bool hang_up);
-/// Half-closes `conn`, then reads and discards until the peer closes, for at most
-/// `linger`.
 asio::awaitable<void> hang_up(connection* conn, std::chrono::milliseconds linger);
 }  // namespace detail
+
+/// Ends `conn` politely after a last answer: half-closes it (FIN), then reads and drops
+/// what the peer still sends until the peer closes too, for at most `linger`. Never
+/// throws for a peer that is gone or resets. `conn` must outlive the operation.
+inline asio::awaitable<void> hang_up(connection& conn,
+                                     std::chrono::milliseconds linger = std::chrono::seconds(1)) {
+  return detail::hang_up(&conn, linger);
+}
 
 /// Writes `r` to `conn`; then, unless r.keep_alive, hangs up (see above). `conn` must
 /// outlive the operation.
