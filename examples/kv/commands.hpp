@@ -7,17 +7,27 @@
 //   kv::serve_framed(&f, &db, opt) the connection loop: read, execute, write; replies to
 //                                  a pipelined burst leave in one write
 //
-// SET lives in set_command.hpp, COMMAND and the command table in command_info.hpp, INFO
-// in info.hpp, the output limit in output_limit.hpp.
+// One file per group of commands under commands/, as mini-redis has one per command:
+//   strings.hpp     GET MGET MSET INCR DECR INCRBY DECRBY, and set.hpp: SET
+//   keys.hpp        DEL EXISTS DBSIZE FLUSHALL
+//   connection.hpp  PING ECHO QUIT
+//   config.hpp      CONFIG GET
+//   command.hpp     COMMAND, and the table of every command's name, arity and flags
+//   info.hpp        INFO
+// This file is the dispatch table that maps each name to its function, and the loop.
+// The output limit is in output_limit.hpp.
 //
 // Templates over the output and the stream so tests can drive them over an in-memory
 // stream and compare bytes; kv.cpp instantiates them for real connections.
 #pragma once
 
-#include "command_info.hpp"
-#include "info.hpp"
+#include "commands/command.hpp"
+#include "commands/config.hpp"
+#include "commands/connection.hpp"
+#include "commands/info.hpp"
+#include "commands/keys.hpp"
+#include "commands/strings.hpp"
 #include "output_limit.hpp"
-#include "set_command.hpp"
 #include "store.hpp"
 
 #include <coronet/core/errc.hpp>
@@ -28,8 +38,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -40,176 +48,12 @@ namespace resp = coronet::resp;
 
 enum class outcome { proceed, close };  // close: QUIT, reply and end the connection
 
-// The CONFIG GET table: what redis-benchmark and redis-cli ask for at startup.
-struct config_entry {
-  std::string_view name, value;
-};
-inline constexpr std::array<config_entry, 2> config_table{{{"save", ""}, {"appendonly", "no"}}};
-
 namespace detail {
 
 // Redis's wording and limits: `-ERR unknown command 'foo', with args beginning with:
 // 'a' 'b' `; CR and LF become spaces, as Redis does, so a hostile name cannot end the
 // reply early.
 std::string unknown_command_message(const resp::request& req);
-
-template <typename Out>
-void not_integer(Out& out) {
-  out.write(resp::error{"ERR value is not an integer or out of range"});
-}
-
-// Arguments 1..n of a request, as a range of string_view.
-// The arguments from `first` on. A plain pair of iterators rather than
-// std::ranges::subrange, which clang 14 cannot instantiate with libstdc++ 12's ranges.
-struct arg_range {
-  resp::request::iterator first;
-  resp::request::iterator last;
-  resp::request::iterator begin() const noexcept { return first; }
-  resp::request::iterator end() const noexcept { return last; }
-};
-inline arg_range args_from(const resp::request& req, std::size_t first) {
-  return {req.begin() + static_cast<std::ptrdiff_t>(first), req.end()};
-}
-
-template <typename Out>
-void cmd_ping(store&, const resp::request& req, Out& out) {
-  if (req.size() > 2) return arity_error(out, "ping");
-  if (req.size() == 2)
-    out.write(resp::bulk{req[1]});
-  else
-    out.write(resp::simple{"PONG"});
-}
-
-template <typename Out>
-void cmd_echo(store&, const resp::request& req, Out& out) {
-  out.write(resp::bulk{req[1]});
-}
-
-template <typename Out>
-void cmd_get(store& db, const resp::request& req, Out& out) {
-  db.get(req[1], [&out](std::optional<std::string_view> v) {
-    if (v)
-      out.write(resp::bulk{*v});
-    else
-      out.write(resp::null);
-  });
-}
-
-template <typename Out>
-void cmd_del(store& db, const resp::request& req, Out& out) {
-  std::int64_t n = 0;
-  for (auto key : args_from(req, 1))
-    n += db.erase(key) ? 1 : 0;
-  out.write(resp::integer{n});
-}
-
-template <typename Out>
-void cmd_exists(store& db, const resp::request& req, Out& out) {
-  std::int64_t n = 0;
-  for (auto key : args_from(req, 1))
-    n += db.contains(key) ? 1 : 0;
-  out.write(resp::integer{n});
-}
-
-template <typename Out>
-void incr(store& db, std::string_view key, std::int64_t delta, Out& out) {
-  std::int64_t result = 0;
-  switch (db.incr_by(key, delta, result)) {
-    case store::incr_status::ok:
-      return out.write(resp::integer{result});
-    case store::incr_status::not_integer:
-      return not_integer(out);
-    case store::incr_status::overflow:
-      return out.write(resp::error{"ERR increment or decrement would overflow"});
-  }
-}
-
-template <typename Out>
-void cmd_incr(store& db, const resp::request& req, Out& out) {
-  incr(db, req[1], 1, out);
-}
-
-template <typename Out>
-void cmd_decr(store& db, const resp::request& req, Out& out) {
-  incr(db, req[1], -1, out);
-}
-
-template <typename Out>
-void cmd_mget(store& db, const resp::request& req, Out& out) {
-  out.write(resp::array_header{req.size() - 1});
-  db.get_many(args_from(req, 1), [&out](std::optional<std::string_view> v) {
-    if (v)
-      out.write(resp::bulk{*v});
-    else
-      out.write(resp::null);
-  });
-}
-
-template <typename Out>
-void cmd_mset(store& db, const resp::request& req, Out& out) {
-  if (req.size() % 2 == 0) return arity_error(out, "mset");
-  db.set_many(args_from(req, 1));
-  out.write(resp::simple{"OK"});
-}
-
-template <typename Out>
-void cmd_dbsize(store& db, const resp::request&, Out& out) {
-  out.write(resp::integer{static_cast<std::int64_t>(db.size())});
-}
-
-template <typename Out>
-void cmd_flushall(store& db, const resp::request& req, Out& out) {
-  if (req.size() > 2 ||
-      (req.size() == 2 && !resp::iequals(req[1], "SYNC") && !resp::iequals(req[1], "ASYNC")))
-    return out.write(resp::error{"ERR syntax error"});
-  db.clear();
-  out.write(resp::simple{"OK"});
-}
-
-template <typename Out>
-void cmd_quit(store&, const resp::request&, Out& out) {
-  out.write(resp::simple{"OK"});
-}
-
-// CONFIG GET pattern [pattern ...]: name/value pairs, each parameter once.
-template <typename Out>
-void cmd_config(store&, const resp::request& req, Out& out) {
-  if (subcommand_or_error(req, "CONFIG", out) == nullptr) return;  // GET is the only one
-  std::array<bool, config_table.size()> hit{};
-  std::size_t hits = 0;
-  for (auto pattern : args_from(req, 2))
-    for (std::size_t i = 0; i < config_table.size(); ++i)
-      if (!hit[i] && glob_match(pattern, config_table[i].name)) {
-        hit[i] = true;
-        ++hits;
-      }
-  out.write(resp::array_header{2 * hits});
-  for (std::size_t i = 0; i < config_table.size(); ++i)
-    if (hit[i]) {
-      out.write(resp::bulk{config_table[i].name});
-      out.write(resp::bulk{config_table[i].value});
-    }
-}
-
-// INCRBY / DECRBY key n
-template <typename Out>
-void incr_by_arg(store& db, const resp::request& req, Out& out, bool negate) {
-  std::int64_t n = 0;
-  if (!parse_int64(req[2], n)) return not_integer(out);
-  if (negate && n == std::numeric_limits<std::int64_t>::min())
-    return out.write(resp::error{"ERR decrement would overflow"});
-  incr(db, req[1], negate ? -n : n, out);
-}
-
-template <typename Out>
-void cmd_incrby(store& db, const resp::request& req, Out& out) {
-  incr_by_arg(db, req, out, false);
-}
-
-template <typename Out>
-void cmd_decrby(store& db, const resp::request& req, Out& out) {
-  incr_by_arg(db, req, out, true);
-}
 
 template <typename Out>
 struct command_spec {
@@ -254,7 +98,7 @@ constexpr bool commands_match_table() {
 
 // Runs one command and writes its reply (exactly one RESP value) to `out`. `req` must
 // not be empty. `info`: what INFO reports about the server (null: the process's figures
-// only; see info.hpp).
+// only; see commands/info.hpp).
 template <typename Out>
 outcome execute(store& db, const resp::request& req, Out& out, const server_info* info = nullptr) {
   static_assert(detail::commands_match_table<Out>());

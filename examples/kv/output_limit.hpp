@@ -16,7 +16,7 @@
 
 namespace kv {
 
-class server_info;  // info.hpp
+class server_info;  // commands/info.hpp
 
 struct options {
   // Security: the most reply bytes one client may have queued, the reply being built
@@ -25,7 +25,7 @@ struct options {
   // two of the largest values resp_options::max_bulk lets a client store (as the read
   // side allows max_request, 2 x max_bulk, per connection).
   std::size_t max_output = std::size_t{128} * 1024 * 1024;
-  // What INFO reports about the server (connections, traffic, commands; info.hpp). Null:
+  // What INFO reports about the server (connections, traffic, commands; commands/info.hpp). Null:
   // only the process's own figures, the server's reading 0. Must outlive the connections.
   const server_info* info = nullptr;
 };

@@ -20,6 +20,7 @@
 
 using namespace coronet;
 using namespace coronet::test;
+using tcp = asio::ip::tcp;
 
 // HAProxy 2.6 from Debian, on loopback, in front of a coronet server.
 TEST_SUITE("proxy") {

@@ -158,11 +158,6 @@ asio::awaitable<void> big_values(std::uint16_t port) {
   CHECK(ec == errc::connection_closed);
 }
 
-asio::awaitable<void> pending_get(redis::client* c, std::error_code* out) {
-  auto other = strings{"GET", "x"};
-  *out = co_await error_of(c->command(other));
-}
-
 asio::awaitable<void> command_timeout(std::uint16_t port) {
   auto ex = co_await asio::this_coro::executor;
   redis::client_options o;

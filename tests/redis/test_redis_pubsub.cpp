@@ -294,3 +294,4 @@ TEST_SUITE("redis") {
     redis_instance redis;
     run(restart(&redis), 60s);
   }
+}

@@ -4,6 +4,10 @@
 
 #include "support.hpp"
 
+#include <asio/ip/tcp.hpp>
+#include <asio/write.hpp>
+
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -35,5 +39,34 @@ struct reporting_server {
   }
   running_server server;
 };
+
+// Sends `bytes` (in pieces of `piece` bytes, `gap` apart), then "data", and returns
+// everything the server says until it closes.
+inline asio::awaitable<std::string> exchange(std::uint16_t port, std::string bytes,
+                                             std::size_t piece, std::chrono::milliseconds gap) {
+  auto conn = co_await connect("127.0.0.1", port);
+  try {
+    for (std::size_t at = 0; at < bytes.size(); at += piece) {
+      co_await conn.write(asio::buffer(bytes.data() + at, std::min(piece, bytes.size() - at)));
+      if (gap.count() > 0) co_await sleep_for(gap);
+    }
+    co_await conn.write(asio::buffer("data", 4));
+  } catch (const std::system_error&) {
+    // Refused: the server may close while we still write.
+  }
+  try {
+    co_return co_await read_to_eof(conn);
+  } catch (const std::system_error&) {
+    co_return "";  // reset
+  }
+}
+
+inline std::string exchange_now(std::uint16_t port, const std::string& bytes,
+                                std::size_t piece = 1 << 20,
+                                std::chrono::milliseconds gap = std::chrono::milliseconds(0)) {
+  std::string out;
+  run([&]() -> asio::awaitable<void> { out = co_await exchange(port, bytes, piece, gap); }());
+  return out;
+}
 
 }  // namespace coronet::test

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <cstdint>
 #include <exception>
@@ -76,6 +77,12 @@ inline std::int64_t info_field(const value& info, const std::string& name) {
   const auto at = info.text.find(name + ":");
   if (at == std::string::npos) return -1;
   return std::stoll(info.text.substr(at + name.size() + 1));
+}
+
+// A GET that another coroutine waits behind; its error, if any, lands in *out.
+inline asio::awaitable<void> pending_get(redis::client* c, std::error_code* out) {
+  auto other = strings{"GET", "x"};
+  *out = co_await error_of(c->command(other));
 }
 
 }  // namespace coronet::test::redis_client_support

@@ -1,4 +1,4 @@
-#include "command_info.hpp"
+#include "commands/command.hpp"
 
 #include <algorithm>
 #include <span>

@@ -1,4 +1,4 @@
-#include "info.hpp"
+#include "commands/info.hpp"
 
 #include <malloc.h>
 #include <sys/resource.h>

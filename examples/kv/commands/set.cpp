@@ -1,4 +1,4 @@
-#include "set_command.hpp"
+#include "commands/set.hpp"
 
 #include <chrono>
 #include <cstdint>
