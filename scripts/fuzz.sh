@@ -17,7 +17,8 @@ bin_dir="${FUZZ_BIN_DIR:-build/clang/fuzz}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_line_codec fuzz_length_prefixed_codec fuzz_resp_codec fuzz_resp_reply
-           fuzz_json_channel fuzz_proxy_header fuzz_http_request_head fuzz_websocket_frame)
+           fuzz_json_channel fuzz_proxy_header fuzz_http_request_head fuzz_http_response_head
+           fuzz_websocket_frame)
 fi
 
 work="$(mktemp -d)"

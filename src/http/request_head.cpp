@@ -7,6 +7,8 @@
 // whatever lies past them cannot change the answer.
 #include "coronet/http/request_head.hpp"
 
+#include "field_lines.hpp"
+
 #include "coronet/http/detail/syntax.hpp"
 #include "coronet/http/fields.hpp"
 
@@ -18,9 +20,7 @@ namespace {
 
 using status = parse_status;
 using detail::is_digit;
-using detail::is_ows;
 using detail::is_tchar;
-using detail::is_value_char;
 using detail::is_vchar;
 
 parse_result fail(int http_status, std::string_view why) {
@@ -77,19 +77,11 @@ parse_result parse(std::string_view in, request_head& out, const request_limits&
   std::size_t at = 0;
   const std::size_t end = in.size();
 
-  // Ends a line at `at`: CR LF, or more, or a bare CR.
-  enum class eol { ok, partial, bad };
-  const auto line_end = [&]() {
-    if (at + 1 >= end) return eol::partial;  // the CR is here, the LF not yet
-    if (in[at + 1] != '\n') return eol::bad;
-    at += 2;
-    return eol::ok;
-  };
-
   // Empty lines before the request line (a client may send a CR LF after a body).
   while (at < end && in[at] == '\r') {
-    if (const auto e = line_end(); e != eol::ok)
-      return e == eol::partial ? more : fail(400, "bare CR in the request line");
+    if (const auto e = detail::end_line(in, at); e != detail::line_end_status::ok)
+      return e == detail::line_end_status::partial ? more
+                                                   : fail(400, "bare CR in the request line");
   }
 
   // request-line = method SP request-target SP HTTP-version CRLF, single spaces.
@@ -122,51 +114,16 @@ parse_result parse(std::string_view in, request_head& out, const request_limits&
   }
   if (at == end) return more;
   if (in[at] != '\r') return fail(400, "malformed HTTP version");
-  if (const auto e = line_end(); e != eol::ok)
-    return e == eol::partial ? more : fail(400, "bare CR in the request line");
+  if (const auto e = detail::end_line(in, at); e != detail::line_end_status::ok)
+    return e == detail::line_end_status::partial ? more : fail(400, "bare CR in the request line");
   out.version_major = in[at - 5] - '0';
   out.version_minor = in[at - 3] - '0';
   if (out.version_major != 1 || out.version_minor > 1)
     return fail(505, "HTTP version not supported");
 
-  // field-line = field-name ":" OWS field-value OWS CRLF, until an empty line.
-  for (;;) {
-    if (at == end) return more;
-    if (in[at] == '\r') {  // the empty line: the end of the head
-      if (const auto e = line_end(); e != eol::ok)
-        return e == eol::partial ? more : fail(400, "bare CR in the header");
-      return check_fields(out, at);
-    }
-    // Whitespace at the start of a line is obs-fold, or (after the request line) a
-    // field some implementations would skip and others join to the request line.
-    if (is_ows(in[at])) return fail(400, "obs-fold or whitespace before a header field");
-    if (out.headers.size() == limits.max_headers) return fail(431, "too many header fields");
-
-    const std::size_t name_start = at;
-    while (at < end && is_tchar(in[at]))
-      ++at;
-    if (at == end) return more;
-    if (in[at] != ':') {
-      if (at == name_start && in[at] == '\n') return fail(400, "bare LF in the header");
-      if (is_ows(in[at])) return fail(400, "whitespace before the colon of a header field");
-      return fail(400, "invalid header field name");
-    }
-    if (at == name_start) return fail(400, "empty header field name");
-    const auto name = in.substr(name_start, at - name_start);
-    ++at;
-
-    const std::size_t value_start = at;
-    while (at < end && is_value_char(in[at]))
-      ++at;
-    if (at == end) return more;
-    if (in[at] != '\r')
-      return fail(400,
-                  in[at] == '\n' ? "bare LF in the header" : "control character in a header value");
-    const auto value = trim(in.substr(value_start, at - value_start));
-    if (const auto e = line_end(); e != eol::ok)
-      return e == eol::partial ? more : fail(400, "bare CR in the header");
-    out.headers.push_back({name, value});
-  }
+  auto r = detail::parse_field_lines(in, at, out.headers, limits.max_headers);
+  if (r.status != status::ready) return r;
+  return check_fields(out, r.size);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // inside that prefix, and running out of bytes anywhere means "more".
 #include "coronet/http/response_head.hpp"
 
+#include "field_lines.hpp"
+
 #include "coronet/http/detail/syntax.hpp"
 
 namespace coronet::http {
@@ -11,8 +13,6 @@ namespace {
 
 using status = parse_status;
 using detail::is_digit;
-using detail::is_ows;
-using detail::is_tchar;
 using detail::is_value_char;
 
 parse_result fail(std::string_view why) {
@@ -23,15 +23,6 @@ parse_result parse(std::string_view in, response_head& out, const response_limit
   const auto more = parse_result{};
   std::size_t at = 0;
   const std::size_t end = in.size();
-
-  // Ends a line at `at`, which holds a CR: CR LF, or more, or a bare CR.
-  enum class eol { ok, partial, bad };
-  const auto line_end = [&]() {
-    if (at + 1 >= end) return eol::partial;
-    if (in[at + 1] != '\n') return eol::bad;
-    at += 2;
-    return eol::ok;
-  };
 
   // status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF
   constexpr std::string_view version_form = "HTTP/0.0 000";
@@ -58,43 +49,12 @@ parse_result parse(std::string_view in, response_head& out, const response_limit
     out.reason = in.substr(reason_start, at - reason_start);
   }
   if (in[at] != '\r') return fail("malformed status line");
-  if (const auto e = line_end(); e != eol::ok)
-    return e == eol::partial ? more : fail("bare CR in the status line");
+  if (const auto e = detail::end_line(in, at); e != detail::line_end_status::ok)
+    return e == detail::line_end_status::partial ? more : fail("bare CR in the status line");
 
-  // field-line = field-name ":" OWS field-value OWS CRLF, until an empty line.
-  for (;;) {
-    if (at == end) return more;
-    if (in[at] == '\r') {
-      if (const auto e = line_end(); e != eol::ok)
-        return e == eol::partial ? more : fail("bare CR in the header");
-      return {status::ready, at, 0, {}};
-    }
-    if (is_ows(in[at])) return fail("obs-fold or whitespace before a header field");
-    if (out.headers.size() == limits.max_headers) return fail("too many header fields");
-
-    const std::size_t name_start = at;
-    while (at < end && is_tchar(in[at]))
-      ++at;
-    if (at == end) return more;
-    if (in[at] != ':') {
-      if (is_ows(in[at])) return fail("whitespace before the colon of a header field");
-      return fail("invalid header field name");
-    }
-    if (at == name_start) return fail("empty header field name");
-    const auto name = in.substr(name_start, at - name_start);
-    ++at;
-
-    const std::size_t value_start = at;
-    while (at < end && is_value_char(in[at]))
-      ++at;
-    if (at == end) return more;
-    if (in[at] != '\r')
-      return fail(in[at] == '\n' ? "bare LF in the header" : "control character in a header value");
-    const auto value = trim(in.substr(value_start, at - value_start));
-    if (const auto e = line_end(); e != eol::ok)
-      return e == eol::partial ? more : fail("bare CR in the header");
-    out.headers.push_back({name, value});
-  }
+  auto r = detail::parse_field_lines(in, at, out.headers, limits.max_headers);
+  r.http_status = 0;  // a client answers nobody
+  return r;
 }
 
 }  // namespace

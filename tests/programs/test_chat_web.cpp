@@ -216,7 +216,8 @@ asyncio.run(asyncio.wait_for(main(int(sys.argv[1]), int(sys.argv[2])), 30))
 )";
     child_process client{{"/usr/bin/python3", "-c", script, *web, *metrics}};
     client.close_stdin();
-    REQUIRE_MESSAGE(client.wait_stdout(std::regex{R"(open (\d+))"}, 20s),
+    // The whole line: Python may write the newline after the number, separately.
+    REQUIRE_MESSAGE(client.wait_stdout(std::regex{R"(open (\d+)\n)"}, 20s),
                     client.out_text << client.err_text);
     CHECK_MESSAGE(client.out_text.find("open 1\n") != std::string::npos, client.out_text);
     server.signal(SIGTERM);
