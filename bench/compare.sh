@@ -149,7 +149,7 @@ if [ "$build" = 1 ]; then
   fi
 fi
 bin_uring=build/release-uring
-if [ "$need_uring" = 1 ] && [ ! -x "$bin_uring/examples/echo_server" ]; then
+if [ "$need_uring" = 1 ] && [ ! -x "$bin_uring/examples/echo/echo_server" ]; then
   echo "compare.sh: $bin_uring is not built (drop --no-build, or pass --no-uring)" >&2
   exit 1
 fi

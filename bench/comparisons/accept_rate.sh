@@ -37,7 +37,7 @@ work=$(mktemp -d /tmp/coronet-accept.XXXXXX)
 # One round against one server: prints connections per second.
 measure() {
   local log="$work/server.log"
-  "$bin/examples/echo_server" --port 0 --framing raw --threads 2 "$@" 2>"$log" &
+  "$bin/examples/echo/echo_server" --port 0 --framing raw --threads 2 "$@" 2>"$log" &
   pid=$!
   local port=""
   for _ in $(seq 100); do

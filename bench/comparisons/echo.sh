@@ -15,13 +15,13 @@ start_echo_servers() {
     [node]=7305 [coronet_raw_uring]=7331 [coronet_line_uring]=7332 [coronet_length_uring]=7333)
   local f
   for f in raw line length; do
-    start "coronet_$f" "${port[coronet_$f]}" "$bin/examples/echo_server" --port "${port[coronet_$f]}" --framing "$f"
+    start "coronet_$f" "${port[coronet_$f]}" "$bin/examples/echo/echo_server" --port "${port[coronet_$f]}" --framing "$f"
   done
   start asio 7304 "$bin/bench/asio_echo_server" --port 7304 --threads 1
   start node 7305 node bench/comparisons/node_echo_server.js 7305
   if [ "$uring" = 1 ]; then
     for f in raw line length; do
-      start "coronet_${f}_uring" "${port[coronet_${f}_uring]}" "$bin_uring/examples/echo_server" \
+      start "coronet_${f}_uring" "${port[coronet_${f}_uring]}" "$bin_uring/examples/echo/echo_server" \
         --port "${port[coronet_${f}_uring]}" --framing "$f"
       echo_servers+=("coronet_${f}_uring")
     done
@@ -48,10 +48,10 @@ shapes=("64x1:64:1" "64x100:64:100" "16384x10:16384:10")
 # run_memory: RSS with $idle_connections idle connections, one server at a time.
 run_memory() {
   echo "== memory: RSS with $idle_connections idle connections ==" >&2
-  start coronet_line 7302 "$bin/examples/echo_server" --port 7302 --framing line
+  start coronet_line 7302 "$bin/examples/echo/echo_server" --port 7302 --framing line
   idle_one mem coronet_line 7302 "$idle_connections"
   stop coronet_line
-  start coronet_raw 7301 "$bin/examples/echo_server" --port 7301 --framing raw
+  start coronet_raw 7301 "$bin/examples/echo/echo_server" --port 7301 --framing raw
   idle_one mem coronet_raw 7301 "$idle_connections"
   stop coronet_raw
   start asio 7304 "$bin/bench/asio_echo_server" --port 7304 --threads 1

@@ -81,8 +81,8 @@ run_syscalls() {
   scripts/make-cert.sh "$sc_certs" >/dev/null
   sc_cert=(--tls-cert "$sc_certs/server.pem" --tls-key "$sc_certs/server.key")
   local -A sc_tls_port=([coronet_raw]=7341 [coronet_line]=7342 [asio_ssl]=7343 [node_tls]=7344)
-  start sc_tls_coronet_raw 7341 "$bin/examples/echo_server" --port 7341 --framing raw "${sc_cert[@]}"
-  start sc_tls_coronet_line 7342 "$bin/examples/echo_server" --port 7342 --framing line "${sc_cert[@]}"
+  start sc_tls_coronet_raw 7341 "$bin/examples/echo/echo_server" --port 7341 --framing raw "${sc_cert[@]}"
+  start sc_tls_coronet_line 7342 "$bin/examples/echo/echo_server" --port 7342 --framing line "${sc_cert[@]}"
   start sc_tls_asio_ssl 7343 "$bin/bench/asio_ssl_echo_server" --port 7343 --threads 1 "${sc_cert[@]}"
   start sc_tls_node_tls 7344 node bench/comparisons/node_tls_echo_server.js 7344 "$sc_certs/server.pem" \
     "$sc_certs/server.key"

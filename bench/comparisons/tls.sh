@@ -13,8 +13,8 @@
 tls_start() {
   local p=${tls_port[$1]}
   case "$1" in
-    coronet_raw) start coronet_raw "$p" "$bin/examples/echo_server" --port "$p" --framing raw "${cert[@]}" ;;
-    coronet_line) start coronet_line "$p" "$bin/examples/echo_server" --port "$p" --framing line "${cert[@]}" ;;
+    coronet_raw) start coronet_raw "$p" "$bin/examples/echo/echo_server" --port "$p" --framing raw "${cert[@]}" ;;
+    coronet_line) start coronet_line "$p" "$bin/examples/echo/echo_server" --port "$p" --framing line "${cert[@]}" ;;
     asio_ssl) start asio_ssl "$p" "$bin/bench/asio_ssl_echo_server" --port "$p" --threads 1 "${cert[@]}" ;;
     node_tls) start node_tls "$p" node bench/comparisons/node_tls_echo_server.js "$p" "$certs/server.pem" "$certs/server.key" ;;
   esac

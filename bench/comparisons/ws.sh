@@ -9,10 +9,10 @@
 start_ws_servers() {
   ws_servers=(coronet_ws node_ws)
   declare -gA ws_port=([coronet_ws]=7321 [node_ws]=7322 [coronet_ws_uring]=7323)
-  start coronet_ws 7321 "$bin/examples/echo_server" --port 7321 --framing websocket
+  start coronet_ws 7321 "$bin/examples/echo/echo_server" --port 7321 --framing websocket
   start node_ws 7322 env NODE_PATH="$node_modules" node bench/comparisons/node_ws_echo_server.js 7322
   if [ "$uring" = 1 ]; then
-    start coronet_ws_uring 7323 "$bin_uring/examples/echo_server" --port 7323 --framing websocket
+    start coronet_ws_uring 7323 "$bin_uring/examples/echo/echo_server" --port 7323 --framing websocket
     ws_servers+=(coronet_ws_uring)
   fi
 }

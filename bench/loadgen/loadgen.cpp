@@ -54,6 +54,7 @@
 #include "loadgen.hpp"
 
 #include "common/command_line.hpp"
+#include "common/fatal.hpp"
 
 namespace loadgen {
 
@@ -220,7 +221,7 @@ int run_load(const config& cfg, asio::ssl::context* ssl) {
     bytes += s.bytes;
     mismatches += s.mismatches;
     if (!s.error.empty()) {
-      if (errors++ == 0) examples::print_error("coronet-loadgen", "connection failed: ", s.error);
+      if (errors++ == 0) examples::report_error("coronet-loadgen", "connection failed: ", s.error);
     }
   }
   const double secs = cfg.duration;
@@ -359,7 +360,6 @@ int main(int argc, char** argv) {
     if (cfg.use_tls()) ssl = make_tls_context(cfg);
     return cfg.mode == "idle" ? run_idle(cfg, ssl.get()) : run_load(cfg, ssl.get());
   } catch (const std::exception& e) {
-    examples::print_error("coronet-loadgen", e.what());
-    return 1;
+    return examples::fatal("coronet-loadgen", e.what());
   }
 }

@@ -72,6 +72,6 @@ measure() {
 
 echo "== user-space instructions per echoed message: ${size} B x ${connections} connections ==" >&2
 measure "hand-written Asio (floor)" asio 7601 "$bin/bench/asio_echo_server" --port 7601 --threads 1
-measure "coronet echo raw" raw 7602 "$bin/examples/echo_server" --port 7602 --framing raw
-measure "coronet echo line" line 7603 "$bin/examples/echo_server" --port 7603 --framing line
-measure "coronet echo length" length 7604 "$bin/examples/echo_server" --port 7604 --framing length
+measure "coronet echo raw" raw 7602 "$bin/examples/echo/echo_server" --port 7602 --framing raw
+measure "coronet echo line" line 7603 "$bin/examples/echo/echo_server" --port 7603 --framing line
+measure "coronet echo length" length 7604 "$bin/examples/echo/echo_server" --port 7604 --framing length

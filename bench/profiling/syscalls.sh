@@ -111,11 +111,11 @@ echo "== per echoed message: ${size} B x ${connections} connections$([ "$tls" = 
 for ((i = 1; i <= repeat; i++)); do
   if [ "$tls" = 1 ]; then
     measure "asio::ssl floor" 7651 "$bin/bench/asio_ssl_echo_server" --port 7651 --threads 1 "${server_args[@]}"
-    measure "coronet echo raw (TLS)" 7652 "$bin/examples/echo_server" --port 7652 --framing raw "${server_args[@]}"
-    measure "coronet echo line (TLS)" 7653 "$bin/examples/echo_server" --port 7653 --framing line "${server_args[@]}"
+    measure "coronet echo raw (TLS)" 7652 "$bin/examples/echo/echo_server" --port 7652 --framing raw "${server_args[@]}"
+    measure "coronet echo line (TLS)" 7653 "$bin/examples/echo/echo_server" --port 7653 --framing line "${server_args[@]}"
   else
     measure "hand-written Asio (floor)" 7651 "$bin/bench/asio_echo_server" --port 7651 --threads 1
-    measure "coronet echo raw" 7652 "$bin/examples/echo_server" --port 7652 --framing raw
-    measure "coronet echo line" 7653 "$bin/examples/echo_server" --port 7653 --framing line
+    measure "coronet echo raw" 7652 "$bin/examples/echo/echo_server" --port 7652 --framing raw
+    measure "coronet echo line" 7653 "$bin/examples/echo/echo_server" --port 7653 --framing line
   fi
 done

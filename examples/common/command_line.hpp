@@ -93,10 +93,4 @@ inline void parse(CLI::App& app, int argc, char** argv) {
   std::exit(2);
 }
 
-// coronet-loadgen's name for report_error() (fatal.hpp), kept until bench/ calls that.
-template <typename... Parts>
-void print_error(std::string_view program, const Parts&... parts) {
-  report_error(program, parts...);
-}
-
 }  // namespace examples

@@ -18,9 +18,9 @@
 #include "proxy.hpp"
 #include "tls.hpp"
 
+#include <coronet/core/server.hpp>
 #include <coronet/metrics/metrics_server.hpp>
 #include <coronet/metrics/prometheus.hpp>
-#include <coronet/core/server.hpp>
 
 #include <CLI/CLI.hpp>
 
