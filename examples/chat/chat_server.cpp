@@ -99,13 +99,9 @@ int main(int argc, char** argv) {
       "(the first line decides); see docs/chat.md.",
       "chat_server"};
   examples::standard_options(app);
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 7777;
-  std::size_t threads = 1;
+  examples::listen_flags address{.port = 7777};
   std::size_t max_queue = 262144;
-  examples::add_host(app, host, "address to listen on");
-  examples::add_port(app, port, examples::listening);
-  examples::add_threads(app, threads, 256, "worker threads");
+  address.add(app);
   app.add_option("--max-queue", max_queue, "bytes queued for one receiver before it is dropped")
       ->type_name("BYTES")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
@@ -158,7 +154,7 @@ int main(int argc, char** argv) {
 
   try {
     chat::room room{{.max_queued = max_queue, .joins = joins}};
-    coronet::server_options options{.host = host, .port = port, .threads = threads};
+    auto options = address.options();
     serving.apply(options);
     coronet::server server{options};
     examples::reload_on_hangup reload{serving.tls.context()};
@@ -199,7 +195,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<server_thread> web_thread;  // runs web_server->run(); after web_server
     if (!web.empty()) {
       const auto where = examples::parse_host_port(web, "--web");
-      coronet::server_options w{.host = where.host, .port = where.port, .threads = threads};
+      coronet::server_options w{.host = where.host, .port = where.port, .threads = address.threads};
       serving.apply(w);
       web_server = std::make_unique<coronet::server>(w);
       // listen() binds now (an address in use fails here, in this thread) and, like the

@@ -3,16 +3,16 @@
 // PROXY protocol (proxy.hpp: --proxy-protocol, --trusted-proxy), connection logging
 // (--log-connections; log.hpp) and Prometheus metrics (--metrics HOST:PORT).
 //
+//   examples::listen_flags where{.port = 7000};   // --host, --port, --threads
 //   examples::server_flags serving;
+//   where.add(app);
 //   serving.add(app);
 //   examples::parse(app, argc, argv);
-//   coronet::server_options options{.host = host, .port = port};
-//   serving.apply(options);
-//   coronet::server server{options};
-//   examples::reload_on_hangup reload{serving.tls.context()};
-//   auto metrics = serving.serve_metrics(server);   // GET /metrics until destroyed
+//   examples::listening_server s{serving, where.options()};  // applied, listening, and
+//   s.server.run(handler);                                   // serving GET /metrics
 #pragma once
 
+#include "command_line.hpp"
 #include "host_port.hpp"
 #include "log.hpp"
 #include "proxy.hpp"
@@ -27,8 +27,26 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace examples {
+
+// --host, --port and --threads: the fields of server_options every example server
+// takes from its command line.
+struct listen_flags {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::size_t threads = 1;
+
+  void add(CLI::App& app, std::string threads_help = "worker threads") {
+    add_host(app, host, "address to listen on");
+    add_port(app, port, listening);
+    add_threads(app, threads, 256, std::move(threads_help));
+  }
+  coronet::server_options options() const {
+    return {.host = host, .port = port, .threads = threads};
+  }
+};
 
 struct server_flags {
   tls_server_flags tls;
@@ -95,6 +113,28 @@ struct server_flags {
 
   // For the "listening on" line.
   const char* scheme() const { return tls.cert.empty() ? "" : " (TLS)"; }
+};
+
+// A server as every example runs one: `options` with the flags applied, listening (so
+// its address can be logged before run()), its certificate reloaded on SIGHUP, and its
+// metrics endpoint serving until this is destroyed. Throws what the server and the
+// flags throw (an address in use, a TLS file that does not load).
+struct listening_server {
+  listening_server(server_flags& flags, coronet::server_options options)
+      : server{with(flags, std::move(options))}, reload{flags.tls.context()} {
+    server.listen();
+    metrics = flags.serve_metrics(server);
+  }
+
+  coronet::server server;
+  reload_on_hangup reload;
+  std::unique_ptr<coronet::metrics_server> metrics;  // null without --metrics
+
+ private:
+  static coronet::server_options with(server_flags& flags, coronet::server_options options) {
+    flags.apply(options);
+    return options;
+  }
 };
 
 }  // namespace examples

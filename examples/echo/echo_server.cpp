@@ -66,16 +66,12 @@ asio::awaitable<void> echo_websocket(coronet::connection conn) {
 int main(int argc, char** argv) {
   CLI::App app{"Echoes back whatever each client sends.", "echo_server"};
   examples::standard_options(app);
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 7000;
+  examples::listen_flags where{.port = 7000};
   std::string framing = "line";
-  std::size_t threads = 1;
-  examples::add_host(app, host, "address to listen on");
-  examples::add_port(app, port, examples::listening);
+  where.add(app);
   examples::add_framing(app, framing, {"raw", "line", "length", "websocket"},
                         "raw, line (newline-delimited), length (4-byte big-endian length) or "
                         "websocket (RFC 6455, any path)");
-  examples::add_threads(app, threads, 256, "worker threads");
   bool reuse_port = false;
   app.add_flag("--reuse-port", reuse_port,
                "a listening socket per worker thread (SO_REUSEPORT) instead of one that deals");
@@ -94,13 +90,10 @@ int main(int argc, char** argv) {
     handler = echo_websocket;
 
   try {
-    coronet::server_options options{
-        .host = host, .port = port, .threads = threads, .listen = {.reuse_port = reuse_port}};
-    serving.apply(options);
-    coronet::server server{options};
-    examples::reload_on_hangup reload{serving.tls.context()};
-    server.listen();
-    auto metrics = serving.serve_metrics(server);
+    auto options = where.options();
+    options.listen.reuse_port = reuse_port;
+    examples::listening_server s{serving, std::move(options)};
+    auto& server = s.server;
     examples::log_event(examples::level::info, "listening",
                         {{"address", server.local_endpoint()},
                          {"framing", framing},

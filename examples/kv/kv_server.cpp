@@ -83,13 +83,9 @@ class live_server_info final : public kv::server_info {
 int main(int argc, char** argv) {
   CLI::App app{"An in-memory key-value store speaking the Redis protocol (RESP2).", "kv_server"};
   examples::standard_options(app);
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 6380;
-  std::size_t threads = 1;
+  examples::listen_flags address{.port = 6380};
   std::size_t max_output = 134217728;
-  examples::add_host(app, host, "address to listen on");
-  examples::add_port(app, port, examples::listening);
-  examples::add_threads(app, threads, 256, "worker threads (they share one store)");
+  address.add(app, "worker threads (they share one store)");
   app.add_option("--max-output", max_output,
                  "bytes of reply one client may have queued; past it the client is closed")
       ->type_name("BYTES")
@@ -100,14 +96,11 @@ int main(int argc, char** argv) {
 
   try {
     kv::store db;
-    coronet::server_options options{.host = host, .port = port, .threads = threads};
-    serving.apply(options);
-    coronet::server server{options};
-    examples::reload_on_hangup reload{serving.tls.context()};
-    server.listen();
+    examples::listening_server s{serving, address.options()};
+    auto& server = s.server;
     const live_server_info info{server};  // INFO's; stopped before the server is destroyed
     const kv::options opt{.max_output = max_output, .info = &info};
-    auto metrics = serving.serve_metrics(server);
+    const auto threads = address.threads;
     examples::log_event(examples::level::info, "listening",
                         {{"address", server.local_endpoint()},
                          {"threads", threads},

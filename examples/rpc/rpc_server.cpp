@@ -17,16 +17,12 @@
 int main(int argc, char** argv) {
   CLI::App app{"Serves the JSON-RPC 2.0 specification's example methods.", "rpc_server"};
   examples::standard_options(app);
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 7070;
+  examples::listen_flags where{.port = 7070};
   std::string framing = "line";
-  std::size_t threads = 1;
   std::size_t max_frame = 1048576;
-  examples::add_host(app, host, "address to listen on");
-  examples::add_port(app, port, examples::listening);
+  where.add(app);
   examples::add_framing(app, framing, {"line", "length"},
                         "line (newline-delimited JSON) or length (4-byte prefix)");
-  examples::add_threads(app, threads, 256, "worker threads");
   app.add_option("--max-frame", max_frame,
                  "largest request in bytes with --framing length (line: 64 KiB); a parsed "
                  "request can take 10 to 20 times its size in memory")
@@ -40,12 +36,8 @@ int main(int argc, char** argv) {
     coronet::rpc::router rpc;
     examples::add_spec_methods(rpc);
 
-    coronet::server_options options{.host = host, .port = port, .threads = threads};
-    serving.apply(options);
-    coronet::server server{options};
-    examples::reload_on_hangup reload{serving.tls.context()};
-    server.listen();
-    auto metrics = serving.serve_metrics(server);
+    examples::listening_server s{serving, where.options()};
+    auto& server = s.server;
     examples::log_event(examples::level::info, "listening",
                         {{"address", server.local_endpoint()},
                          {"framing", framing},

@@ -49,6 +49,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -142,7 +143,8 @@ class cluster {
   asio::awaitable<void> goodbye();
   asio::awaitable<bool> join_here(std::string name, std::string event,
                                   std::function<void(std::vector<std::string>)> welcome);
-  asio::awaitable<bool> change(std::uint64_t seq, std::vector<std::string> command);
+  asio::awaitable<bool> change(std::uint64_t seq, std::string_view script,
+                               std::vector<std::string> args, std::string event);
   // Waits (up to the command timeout) for the operation `seq`'s event to come back.
   asio::awaitable<void> await_echo(std::uint64_t seq);
   void echoed(std::uint64_t seq, std::vector<std::string> names);

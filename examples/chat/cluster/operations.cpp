@@ -41,18 +41,7 @@ asio::awaitable<bool> cluster::join_here(std::string name, std::string event,
   if (!whole() || !link_->connected()) throw_split();
   const auto seq = next_seq_++;
   pending_[seq].on_echo = std::move(welcome);
-  const auto& p = options_.prefix;
-  auto cmd = std::vector<std::string>{"EVAL",
-                                      scripts::join,
-                                      "2",
-                                      p + "names",
-                                      p + "node:" + options_.node,
-                                      options_.node,
-                                      lower(name),
-                                      name,
-                                      p + "events",
-                                      messages::tagged(options_.node, event, seq)};
-  co_return co_await change(seq, std::move(cmd));
+  co_return co_await change(seq, scripts::join, {lower(name), name}, event);
 }
 
 asio::awaitable<bool> cluster::rename(std::string from, std::string to, std::string event) {
@@ -63,24 +52,21 @@ asio::awaitable<bool> cluster::rename_here(std::string from, std::string to, std
   if (!whole() || !link_->connected()) throw_split();
   const auto seq = next_seq_++;
   pending_[seq];
-  const auto& p = options_.prefix;
-  auto cmd = std::vector<std::string>{"EVAL",
-                                      scripts::rename,
-                                      "2",
-                                      p + "names",
-                                      p + "node:" + options_.node,
-                                      options_.node,
-                                      lower(from),
-                                      lower(to),
-                                      to,
-                                      p + "events",
-                                      messages::tagged(options_.node, event, seq)};
-  co_return co_await change(seq, std::move(cmd));
+  co_return co_await change(seq, scripts::rename, {lower(from), lower(to), to}, event);
 }
 
-// Runs a membership script whose event is tagged `seq`; when it made the change (1: nil
-// or 0 mean the name is taken), waits for the event to come back on the channel.
-asio::awaitable<bool> cluster::change(std::uint64_t seq, std::vector<std::string> command) {
+// Runs a membership script (KEYS: the name registry and this node's set; ARGV: this
+// node, `args`, the events channel and the event tagged `seq`); when it made the change
+// (1: nil or 0 mean the name is taken), waits for the event to come back on the channel.
+asio::awaitable<bool> cluster::change(std::uint64_t seq, std::string_view script,
+                                      std::vector<std::string> args, std::string event) {
+  const auto& p = options_.prefix;
+  std::vector<std::string> command{"EVAL",      std::string{script},         "2",
+                                   p + "names", p + "node:" + options_.node, options_.node};
+  for (auto& a : args)
+    command.push_back(std::move(a));
+  command.push_back(p + "events");
+  command.push_back(messages::tagged(options_.node, event, seq));
   bool done = false;
   try {
     const auto reply = co_await commands()->command(std::move(command));

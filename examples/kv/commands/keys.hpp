@@ -13,20 +13,24 @@ namespace kv::detail {
 
 namespace resp = coronet::resp;
 
-template <typename Out>
-void cmd_del(store& db, const resp::request& req, Out& out) {
+// DEL and EXISTS: how many of the keys named `test` holds for (a repeated key counts
+// each time, as in Redis).
+template <typename Out, typename Test>
+void count_keys(const resp::request& req, Out& out, Test test) {
   std::int64_t n = 0;
   for (auto key : args_from(req, 1))
-    n += db.erase(key) ? 1 : 0;
+    n += test(key) ? 1 : 0;
   out.write(resp::integer{n});
 }
 
 template <typename Out>
+void cmd_del(store& db, const resp::request& req, Out& out) {
+  count_keys(req, out, [&db](auto key) { return db.erase(key); });
+}
+
+template <typename Out>
 void cmd_exists(store& db, const resp::request& req, Out& out) {
-  std::int64_t n = 0;
-  for (auto key : args_from(req, 1))
-    n += db.contains(key) ? 1 : 0;
-  out.write(resp::integer{n});
+  count_keys(req, out, [&db](auto key) { return db.contains(key); });
 }
 
 template <typename Out>
