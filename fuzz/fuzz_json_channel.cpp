@@ -2,8 +2,8 @@
 // chunkings, then parse_message() on every line, as json_channel<>::read() does.
 #include "fuzz_common.hpp"
 
-#include <coronet/json/json_channel.hpp>
 #include <coronet/framing/line_codec.hpp>
+#include <coronet/json/json_channel.hpp>
 
 using namespace coronet;
 using coronet::fuzz::check;

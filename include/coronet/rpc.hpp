@@ -8,4 +8,3 @@
 #include "coronet/rpc/client.hpp"
 #include "coronet/rpc/error.hpp"
 #include "coronet/rpc/router.hpp"
-#include "coronet/rpc/router.hpp"

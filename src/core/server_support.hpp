@@ -3,9 +3,9 @@
 // worker threads, and opening the listening socket.
 #pragma once
 
-#include "coronet/detail/connection_state.hpp"
 #include "coronet/core/errc.hpp"
 #include "coronet/core/server.hpp"
+#include "coronet/detail/connection_state.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -106,7 +106,8 @@ inline asio::ip::tcp::acceptor open_acceptor(asio::io_context& io, const server_
   std::error_code last = asio::error::host_not_found;
   for (const auto& entry : results) {
     std::error_code ec;
-    auto a = try_listen(io, entry.endpoint(), options.listen.backlog, options.listen.reuse_port, ec);
+    auto a =
+        try_listen(io, entry.endpoint(), options.listen.backlog, options.listen.reuse_port, ec);
     if (a) return std::move(*a);
     last = ec;
   }

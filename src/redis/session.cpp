@@ -1,8 +1,8 @@
 #include "session.hpp"
 
 #include "coronet/core/connect.hpp"
-#include "coronet/detail/read_buffer.hpp"
 #include "coronet/core/timeout.hpp"
+#include "coronet/detail/read_buffer.hpp"
 
 #include <asio/co_spawn.hpp>
 

@@ -5,11 +5,11 @@
 #pragma once
 
 #include "coronet/core/connection.hpp"
-#include "coronet/detail/wakeup.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/detail/wakeup.hpp"
 #include "coronet/redis/client_options.hpp"
-#include "coronet/resp/value.hpp"
 #include "coronet/resp/resp_client_codec.hpp"
+#include "coronet/resp/value.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>

@@ -1,8 +1,8 @@
 #include "coronet/websocket/stream.hpp"
 
 #include "coronet/core/errc.hpp"
-#include "coronet/http/response.hpp"
 #include "coronet/core/timeout.hpp"
+#include "coronet/http/response.hpp"
 #include "coronet/websocket/handshake.hpp"
 
 #include <asio/co_spawn.hpp>

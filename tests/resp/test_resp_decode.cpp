@@ -147,8 +147,7 @@ TEST_SUITE("resp") {
     std::vector<args> got;
     resp_codec c;
     // Any isspace() separates arguments; only space, tab, CR and LF end an unquoted one.
-    CHECK(decode_all(c, "PING\rPING\r\n\vPING\f \t\r\r\nA\vB \fC\n", got) ==
-          decode_status::more);
+    CHECK(decode_all(c, "PING\rPING\r\n\vPING\f \t\r\r\nA\vB \fC\n", got) == decode_status::more);
     CHECK(got == std::vector<args>{{"PING", "PING"}, {"PING\f"}, {"A\vB", "C"}});
   }
 

@@ -3,8 +3,8 @@
 #include "script_stream.hpp"
 #include "support.hpp"
 
-#include <coronet/json/json_channel.hpp>
 #include <coronet/framing/length_prefixed_codec.hpp>
+#include <coronet/json/json_channel.hpp>
 
 using namespace coronet;
 using namespace coronet::test;

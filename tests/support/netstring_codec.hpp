@@ -2,8 +2,8 @@
 // the documentation's example is compiled and tested.
 #pragma once
 
-#include <coronet/framing/codec.hpp>
 #include <coronet/core/errc.hpp>
+#include <coronet/framing/codec.hpp>
 
 #include <charconv>
 #include <span>

@@ -41,7 +41,9 @@ asio::awaitable<bool> cluster::join_here(std::string name, std::string event,
   if (!whole() || !link_->connected()) throw_split();
   const auto seq = next_seq_++;
   pending_[seq].on_echo = std::move(welcome);
-  co_return co_await change(seq, scripts::join, {lower(name), name}, event);
+  // Named, not braced in the co_await: g++ 12 mishandles braced temporaries there.
+  auto args = std::vector<std::string>{lower(name), name};
+  co_return co_await change(seq, scripts::join, std::move(args), std::move(event));
 }
 
 asio::awaitable<bool> cluster::rename(std::string from, std::string to, std::string event) {
@@ -52,7 +54,8 @@ asio::awaitable<bool> cluster::rename_here(std::string from, std::string to, std
   if (!whole() || !link_->connected()) throw_split();
   const auto seq = next_seq_++;
   pending_[seq];
-  co_return co_await change(seq, scripts::rename, {lower(from), lower(to), to}, event);
+  auto args = std::vector<std::string>{lower(from), lower(to), to};
+  co_return co_await change(seq, scripts::rename, std::move(args), std::move(event));
 }
 
 // Runs a membership script (KEYS: the name registry and this node's set; ARGV: this

@@ -26,14 +26,14 @@
 /// @endcode
 #pragma once
 
+#include "coronet/core/errc.hpp"
+#include "coronet/core/tls_context.hpp"
 #include "coronet/detail/connection_io.hpp"
 #include "coronet/detail/connection_state.hpp"
 #include "coronet/detail/counted_handler.hpp"
 #include "coronet/detail/result_handler.hpp"
 #include "coronet/detail/tls_io.hpp"
 #include "coronet/detail/write_all.hpp"
-#include "coronet/core/errc.hpp"
-#include "coronet/core/tls_context.hpp"
 
 #include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>

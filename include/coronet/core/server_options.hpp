@@ -134,16 +134,16 @@ struct observer_options {
 struct server_options {
   std::string host = "0.0.0.0";  ///< the address to listen on; the default: every IPv4 one
   std::uint16_t port = 0;        ///< 0: the OS picks a free port; see server::local_endpoint()
-  std::size_t threads = 1;  ///< worker threads, each with its own io_context (0 counts as 1)
+  std::size_t threads = 1;       ///< worker threads, each with its own io_context (0 counts as 1)
   /// TLS: a context from coronet::tls::make_server_context (target coronet::tls). Null:
   /// plain TCP. The server shares it; reloading it (certificate rotation) affects new
   /// connections only. The handshake is bounded by limits.handshake_timeout.
   std::shared_ptr<tls_context> tls{};
-  listen_options listen{};        ///< backlog, SO_REUSEPORT, TCP_NODELAY
-  limit_options limits{};         ///< connections, idle and handshake timeouts (security)
-  shutdown_options shutdown{};    ///< the grace period, signals, forced close
-  proxy_options proxy{};          ///< the PROXY protocol and whom to trust for it
-  observer_options observers{};   ///< on_error, on_handshake_error, on_open, on_close
+  listen_options listen{};       ///< backlog, SO_REUSEPORT, TCP_NODELAY
+  limit_options limits{};        ///< connections, idle and handshake timeouts (security)
+  shutdown_options shutdown{};   ///< the grace period, signals, forced close
+  proxy_options proxy{};         ///< the PROXY protocol and whom to trust for it
+  observer_options observers{};  ///< on_error, on_handshake_error, on_open, on_close
 };
 
 }  // namespace coronet

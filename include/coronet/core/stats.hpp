@@ -15,8 +15,9 @@
 /// when asked. A snapshot is consistent per counter, not across counters: taken under
 /// load, `bytes_read` may already include a message whose frame is not yet counted.
 ///
-/// Prometheus: coronet/metrics/prometheus.hpp renders a snapshot; coronet/metrics/metrics_server.hpp
-/// serves it. docs/observability.md lists what moves each counter.
+/// Prometheus: coronet/metrics/prometheus.hpp renders a snapshot;
+/// coronet/metrics/metrics_server.hpp serves it. docs/observability.md lists what moves each
+/// counter.
 /// @endcode
 #pragma once
 

@@ -7,10 +7,10 @@
 // code may poll from anywhere.
 #pragma once
 
+#include "coronet/core/errc.hpp"
 #include "coronet/detail/counters.hpp"
 #include "coronet/detail/direct_io.hpp"
 #include "coronet/detail/tls_session.hpp"
-#include "coronet/core/errc.hpp"
 #include "coronet/proxy/proxy_protocol.hpp"
 
 #include <asio/cancellation_signal.hpp>

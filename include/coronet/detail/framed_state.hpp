@@ -5,7 +5,9 @@
 // only.
 #pragma once
 
-#include "coronet/framing/codec.hpp"
+#include "coronet/core/errc.hpp"
+#include "coronet/core/send_result.hpp"
+#include "coronet/core/timeout.hpp"
 #include "coronet/detail/connection_io.hpp"
 #include "coronet/detail/connection_state.hpp"
 #include "coronet/detail/executor.hpp"
@@ -13,10 +15,8 @@
 #include "coronet/detail/scope_exit.hpp"
 #include "coronet/detail/wakeup.hpp"
 #include "coronet/detail/write_all.hpp"
-#include "coronet/core/errc.hpp"
+#include "coronet/framing/codec.hpp"
 #include "coronet/framing/framed_options.hpp"
-#include "coronet/core/send_result.hpp"
-#include "coronet/core/timeout.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>

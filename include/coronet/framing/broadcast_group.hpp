@@ -35,10 +35,10 @@
 
 #include "coronet/core/connection.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/core/timeout.hpp"
 #include "coronet/framing/framed.hpp"
 #include "coronet/framing/line_codec.hpp"
 #include "coronet/framing/outbox.hpp"
-#include "coronet/core/timeout.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/co_spawn.hpp>

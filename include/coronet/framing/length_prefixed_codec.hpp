@@ -17,8 +17,8 @@
 /// @endcode
 #pragma once
 
-#include "coronet/framing/codec.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/framing/codec.hpp"
 
 #include <cstdint>
 #include <span>

@@ -22,8 +22,8 @@
 /// @endcode
 #pragma once
 
-#include "coronet/framing/codec.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/framing/codec.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -20,12 +20,12 @@
 /// @endcode
 #pragma once
 
-#include "coronet/framing/codec.hpp"
 #include "coronet/core/connection.hpp"
-#include "coronet/detail/executor.hpp"
-#include "coronet/detail/framed_state.hpp"
 #include "coronet/core/errc.hpp"
 #include "coronet/core/send_result.hpp"
+#include "coronet/detail/executor.hpp"
+#include "coronet/detail/framed_state.hpp"
+#include "coronet/framing/codec.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>

@@ -19,9 +19,9 @@
 /// What it answers: GET and HEAD of `path` (a query string is ignored: "/metrics?x=1"
 /// matches), 404 for any other path, 405 with "Allow: GET, HEAD" for another method. It
 /// never reads request bodies: a request with one gets 413 and the connection is closed.
-/// A malformed head gets 400, one over requests.limits.max_head_size 431, an HTTP version other than
-/// 1.0 or 1.1 gets 505; each then closes the connection. Connections are kept alive
-/// between requests (Prometheus reuses them) unless the client says "Connection: close".
+/// A malformed head gets 400, one over requests.limits.max_head_size 431, an HTTP version other
+/// than 1.0 or 1.1 gets 505; each then closes the connection. Connections are kept alive between
+/// requests (Prometheus reuses them) unless the client says "Connection: close".
 ///
 /// It is built on coronet::server with one thread: everything a request does runs there,
 /// and one client's mistakes cost other clients nothing but their share of that thread.

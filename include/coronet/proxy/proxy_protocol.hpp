@@ -47,9 +47,9 @@ struct proxy_header {
 
 /// What parse_proxy_header() found: more bytes needed, a whole header, or a failure.
 enum class proxy_parse_status {
-  more,  ///< a valid beginning: more bytes are needed
-  ready, ///< a whole header of `size` bytes
-  fail,  ///< not a PROXY header, malformed, or over max_proxy_header_size
+  more,   ///< a valid beginning: more bytes are needed
+  ready,  ///< a whole header of `size` bytes
+  fail,   ///< not a PROXY header, malformed, or over max_proxy_header_size
 };
 
 /// parse_proxy_header()'s answer: the status, and the header's size or the error.

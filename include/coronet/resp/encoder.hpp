@@ -6,8 +6,8 @@
 /// @endcode
 #pragma once
 
-#include "coronet/framing/codec.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/framing/codec.hpp"
 #include "coronet/resp/reply.hpp"
 #include "coronet/resp/request.hpp"
 

@@ -25,8 +25,8 @@
 /// @endcode
 #pragma once
 
-#include "coronet/framing/codec.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/framing/codec.hpp"
 #include "coronet/resp/value.hpp"
 
 #include <algorithm>

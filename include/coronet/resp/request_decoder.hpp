@@ -13,8 +13,8 @@
 /// @endcode
 #pragma once
 
-#include "coronet/framing/codec.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/framing/codec.hpp"
 #include "coronet/resp/detail/inline_syntax.hpp"
 #include "coronet/resp/options.hpp"
 #include "coronet/resp/request.hpp"
@@ -198,8 +198,8 @@ class request_decoder {
           }
           if (line[i + 1] == 'x' && i + 3 < line.size() && detail::is_hex(line[i + 2]) &&
               detail::is_hex(line[i + 3])) {
-            unquoted_.push_back(
-                static_cast<char>(detail::hex_value(line[i + 2]) * 16 + detail::hex_value(line[i + 3])));
+            unquoted_.push_back(static_cast<char>(detail::hex_value(line[i + 2]) * 16 +
+                                                  detail::hex_value(line[i + 3])));
             i += 3;
             continue;
           }

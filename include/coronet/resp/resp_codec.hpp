@@ -48,11 +48,11 @@
 /// @endcode
 #pragma once
 
-#include "coronet/resp/request_decoder.hpp"
 #include "coronet/resp/encoder.hpp"
 #include "coronet/resp/options.hpp"
 #include "coronet/resp/reply.hpp"
 #include "coronet/resp/request.hpp"
+#include "coronet/resp/request_decoder.hpp"
 
 namespace coronet {
 

@@ -67,8 +67,8 @@
 
 #include "coronet/core/connection.hpp"
 #include "coronet/framing/framed.hpp"
-#include "coronet/json/json_channel.hpp"
 #include "coronet/framing/line_codec.hpp"
+#include "coronet/json/json_channel.hpp"
 #include "coronet/rpc/detail/protocol.hpp"
 #include "coronet/rpc/detail/router_session.hpp"
 #include "coronet/rpc/detail/typed_method.hpp"

@@ -43,8 +43,8 @@
 #include "coronet/core/connection.hpp"
 #include "coronet/framing/framed.hpp"
 #include "coronet/framing/framed_options.hpp"
-#include "coronet/http/request.hpp"
 #include "coronet/framing/outbox.hpp"
+#include "coronet/http/request.hpp"
 #include "coronet/websocket/codec.hpp"
 #include "coronet/websocket/frame.hpp"
 

@@ -3,16 +3,16 @@
 #pragma once
 
 #include "coronet/core/connection.hpp"
+#include "coronet/core/errc.hpp"
+#include "coronet/core/timeout.hpp"
 #include "coronet/detail/scope_exit.hpp"
 #include "coronet/detail/wakeup.hpp"
-#include "coronet/core/errc.hpp"
 #include "coronet/framing/framed.hpp"
-#include "coronet/json/json_channel.hpp"
 #include "coronet/framing/line_codec.hpp"
+#include "coronet/json/json_channel.hpp"
 #include "coronet/rpc/batch.hpp"
 #include "coronet/rpc/client_options.hpp"
 #include "coronet/rpc/error.hpp"
-#include "coronet/core/timeout.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>

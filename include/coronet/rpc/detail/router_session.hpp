@@ -2,8 +2,8 @@
 // max_concurrent_requests, writes responses through the framing's bounded outbox.
 #pragma once
 
-#include "coronet/detail/wakeup.hpp"
 #include "coronet/core/errc.hpp"
+#include "coronet/detail/wakeup.hpp"
 #include "coronet/framing/framed.hpp"
 #include "coronet/json/json_channel.hpp"
 #include "coronet/rpc/detail/protocol.hpp"
