@@ -121,7 +121,7 @@ namespace detail {
 
 asio::awaitable<void> serve_requests(connection* conn, request_handler handler,
                                      keep_alive_options options) {
-  request_reader reader{*conn, std::move(options)};
+  request_reader reader{*conn, options};
   while (const auto* head = co_await reader.next()) {
     std::exception_ptr failure;
     response r;

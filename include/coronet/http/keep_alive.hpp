@@ -78,7 +78,7 @@ class request_reader {
  public:
   /// Reads from `conn`, which must outlive the reader.
   explicit request_reader(connection& conn, keep_alive_options options = {})
-      : conn_(&conn), options_(std::move(options)) {}
+      : conn_(&conn), options_(options) {}
 
   /// Waits for the next request and returns its head, whose views are valid until the
   /// next call. Nothing when the connection is done: the peer closed, was silent or idle
@@ -134,7 +134,7 @@ asio::awaitable<void> serve_requests(connection* conn, request_handler handler,
 /// operation; a plain co_await guarantees that.
 inline asio::awaitable<void> serve_requests(connection& conn, request_handler handler,
                                             keep_alive_options options = {}) {
-  return detail::serve_requests(&conn, std::move(handler), std::move(options));
+  return detail::serve_requests(&conn, std::move(handler), options);
 }
 
 }  // namespace coronet::http
