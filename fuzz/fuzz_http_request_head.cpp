@@ -9,24 +9,16 @@
 // fed in growing pieces, the parser says `more` until it gives the whole input's answer,
 // and a head that is done is `more` at every shorter prefix and parses alone to the same
 // fields.
-#include "fuzz_common.hpp"
+#include "fuzz_http_common.hpp"
 
 #include <coronet/http/request_head.hpp>
 
 using namespace coronet::http;
 using coronet::fuzz::check;
+using coronet::fuzz::inside;
+using coronet::fuzz::same;
 
 namespace {
-
-bool same(const parse_result& a, const parse_result& b) {
-  return a.status == b.status && a.size == b.size && a.http_status == b.http_status &&
-         a.error == b.error;
-}
-
-bool inside(std::string_view v, std::string_view whole) {
-  return v.empty() ||
-         (v.data() >= whole.data() && v.data() + v.size() <= whole.data() + whole.size());
-}
 
 void check_head(const request_head& h, std::string_view head) {
   check(!h.method.empty() && inside(h.method, head), "method outside the head");
@@ -78,27 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
   }
 
-  // Fed as a connection would feed it: a growing buffer, parsed after every piece.
-  std::string buf;
-  std::size_t at = 0;
-  std::size_t next_chunk = 0;
-  parse_result last;
-  while (at < all.size()) {
-    std::size_t n = in.chunks[next_chunk++ % in.chunks.size()];
-    if (n == 0 || n > all.size() - at) n = all.size() - at;
-    buf.append(all.substr(at, n));
-    at += n;
-    request_head h;
-    last = parse_request_head(buf, h, limits);
-    if (last.status == parse_status::more) continue;
-    check(same(last, whole), "a prefix answers other than the whole input");
-    if (last.status == parse_status::ready)
-      check_head(h, std::string_view{buf}.substr(0, last.size));
-    break;
-  }
-  if (all.empty()) last = whole;
-  check(last.status != parse_status::more || whole.status == parse_status::more,
-        "fed in pieces, the parser never answered");
+  coronet::fuzz::check_fed_in_pieces<request_head>(
+      in, whole,
+      [&](std::string_view bytes, request_head& h) { return parse_request_head(bytes, h, limits); },
+      check_head);
 
   if (whole.status == parse_status::ready) {
     request_head shorter, alone;

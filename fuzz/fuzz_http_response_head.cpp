@@ -9,23 +9,16 @@
 // points into the head; the status is 100 to 599; a failure carries a reason and no
 // size; fed in growing pieces, the parser says `more` until it gives the whole input's
 // answer; a whole head is `more` without its last byte and parses alone the same.
-#include "fuzz_common.hpp"
+#include "fuzz_http_common.hpp"
 
 #include <coronet/http/response_head.hpp>
 
 using namespace coronet::http;
 using coronet::fuzz::check;
+using coronet::fuzz::inside;
+using coronet::fuzz::same;
 
 namespace {
-
-bool same(const parse_result& a, const parse_result& b) {
-  return a.status == b.status && a.size == b.size && a.error == b.error;
-}
-
-bool inside(std::string_view v, std::string_view whole) {
-  return v.empty() ||
-         (v.data() >= whole.data() && v.data() + v.size() <= whole.data() + whole.size());
-}
 
 void check_head(const response_head& h, std::string_view head) {
   check(h.status >= 100 && h.status <= 599, "status outside 100 to 599");
@@ -70,27 +63,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
   }
 
-  // Fed as a connection would feed it: a growing buffer, parsed after every piece.
-  std::string buf;
-  std::size_t at = 0;
-  std::size_t next_chunk = 0;
-  parse_result last;
-  while (at < all.size()) {
-    std::size_t n = in.chunks[next_chunk++ % in.chunks.size()];
-    if (n == 0 || n > all.size() - at) n = all.size() - at;
-    buf.append(all.substr(at, n));
-    at += n;
-    response_head h;
-    last = parse_response_head(buf, h, limits);
-    if (last.status == parse_status::more) continue;
-    check(same(last, whole), "a prefix answers other than the whole input");
-    if (last.status == parse_status::ready)
-      check_head(h, std::string_view{buf}.substr(0, last.size));
-    break;
-  }
-  if (all.empty()) last = whole;
-  check(last.status != parse_status::more || whole.status == parse_status::more,
-        "fed in pieces, the parser never answered");
+  coronet::fuzz::check_fed_in_pieces<response_head>(
+      in, whole,
+      [&](std::string_view bytes, response_head& h) {
+        return parse_response_head(bytes, h, limits);
+      },
+      check_head);
 
   if (whole.status == parse_status::ready) {
     response_head shorter, alone;
